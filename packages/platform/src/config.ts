@@ -1,0 +1,102 @@
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import type { JSONWebKeySet, JWK } from 'jose';
+import { z } from 'zod';
+import { loadDevKeyring } from './keys.js';
+import { DEFAULT_PORTS, type ServiceName } from './services.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** The repository's `.data` folder: where `npm start` keeps databases and development keys. */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../../.data', import.meta.url));
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65_535);
+const json = <T>(what: string) =>
+  z.string().transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as T;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${what} must be JSON` });
+      return z.NEVER;
+    }
+  });
+
+export class ConfigError extends Error {}
+
+/** Parses `env` with `schema`, failing with one message that names every bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+export interface ServiceConfig {
+  readonly service: ServiceName;
+  readonly host: string;
+  readonly port: number;
+  readonly production: boolean;
+  readonly logLevel: string;
+  /** PostgreSQL URL; undefined means embedded PGlite. */
+  readonly databaseUrl?: string;
+  readonly databaseSchema: string;
+  /** PGlite data folder; undefined means in memory. */
+  readonly pgliteDir?: string;
+  readonly signingKey: JWK;
+  readonly trustedKeys: JSONWebKeySet;
+  readonly shutdownTimeoutMs: number;
+}
+
+const baseSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+  SERVICE_SIGNING_KEY: json<JWK>('SERVICE_SIGNING_KEY').optional(),
+  SERVICE_TRUSTED_KEYS: json<JSONWebKeySet>('SERVICE_TRUSTED_KEYS').optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  PRODUCTION: bool.optional(),
+});
+
+/**
+ * The settings every service shares. Per-service variables win over the shared ones
+ * (`MENU_DATABASE_URL` over `DATABASE_URL`), so one environment can describe the whole stack.
+ */
+export async function loadServiceConfig(service: ServiceName, env: Env = process.env): Promise<ServiceConfig> {
+  const prefix = service.toUpperCase();
+  const base = parseEnv(baseSchema, {
+    ...env,
+    DATABASE_URL: env[`${prefix}_DATABASE_URL`] ?? env.DATABASE_URL,
+    PORT: env[`${prefix}_PORT`] ?? env.PORT,
+  });
+  const production = base.PRODUCTION ?? base.NODE_ENV === 'production';
+  const dataDir = base.DATA_DIR === 'memory' ? undefined : resolve(base.DATA_DIR);
+  let signingKey = base.SERVICE_SIGNING_KEY;
+  let trustedKeys = base.SERVICE_TRUSTED_KEYS;
+  if (!signingKey || !trustedKeys) {
+    if (production || !dataDir) {
+      throw new ConfigError('invalid configuration:\n  SERVICE_SIGNING_KEY and SERVICE_TRUSTED_KEYS are required');
+    }
+    const keyring = await loadDevKeyring(dataDir);
+    signingKey ??= keyring.privateKeys[service];
+    trustedKeys ??= keyring.trusted;
+  }
+  return {
+    service,
+    host: base.HOST,
+    port: base.PORT ?? DEFAULT_PORTS[service],
+    production,
+    logLevel: base.LOG_LEVEL,
+    databaseUrl: base.DATABASE_URL,
+    databaseSchema: env[`${prefix}_DATABASE_SCHEMA`] ?? service,
+    pgliteDir: dataDir ? join(dataDir, service) : undefined,
+    signingKey,
+    trustedKeys,
+    shutdownTimeoutMs: base.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,34 @@
+/** What services need from SQL: one dialect (PostgreSQL), served by PGlite or a PostgreSQL server. */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[] }>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Which engine serves this database, for logs and health. */
+  readonly engine: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; when absent the embedded PGlite is used. */
+  url?: string;
+  /** The service's own schema on a shared PostgreSQL server (ignored by PGlite, which is per service). */
+  schema: string;
+  /** PGlite data folder; absent means in memory. */
+  dataDir?: string;
+  /** Maximum pooled connections to PostgreSQL. */
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres(options.url, options.schema, options.poolSize ?? 10);
+  }
+  const { openPGlite } = await import('./pglite.js');
+  return openPGlite(options.dataDir);
+}

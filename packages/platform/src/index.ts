@@ -1,0 +1,14 @@
+export * from './authorization.js';
+export * from './config.js';
+export * from './credentials.js';
+export * from './db/database.js';
+export { migrate } from './db/migrate.js';
+export * from './errors.js';
+export * from './http.js';
+export * from './keys.js';
+export * from './logger.js';
+export * from './serviceClient.js';
+export * from './services.js';
+export * from './subgraphServer.js';
+export * from './viewer.js';
+export * from './seedMenu.js';

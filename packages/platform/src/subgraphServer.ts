@@ -1,0 +1,139 @@
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { DocumentNode } from 'graphql';
+import { enforceDirectives } from './authorization.js';
+import { CredentialError, type CredentialVerifier } from './credentials.js';
+import { createErrorFormatter } from './errors.js';
+import {
+  createHttpApp,
+  executeGraphQL,
+  HttpError,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  sendError,
+  sendJson,
+  toGraphQLRequest,
+  type HttpApp,
+} from './http.js';
+import type { Logger } from './logger.js';
+import type { Viewer } from './viewer.js';
+
+/** What every subgraph resolver receives; services extend it with their own dependencies. */
+export interface SubgraphContext extends BaseContext {
+  readonly viewer: Viewer;
+  /** The service that minted the request's credential: `gateway`, or a service such as `orders`. */
+  readonly caller: string;
+  readonly requestId: string;
+  readonly logger: Logger;
+}
+
+export interface SubgraphServerOptions<Deps extends object> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<SubgraphContext & Deps>;
+  /** Handed to every resolver through the context. */
+  deps: Deps;
+  verifier: CredentialVerifier;
+  logger: Logger;
+  production: boolean;
+  /** Throws when the service cannot serve (its database is unreachable…); `/ready` turns 503. */
+  ready?: () => Promise<void>;
+  /** Called once in-flight requests are done, to close databases and timers. */
+  onStop?: () => Promise<void>;
+  bodyLimitBytes?: number;
+  shutdownTimeoutMs?: number;
+  /** Extra exact-path HTTP routes (e.g. the JWKS of auth). */
+  routes?: Parameters<typeof createHttpApp>[0]['routes'];
+}
+
+export interface SubgraphServer extends HttpApp {
+  readonly name: string;
+  readonly apollo: ApolloServer<SubgraphContext>;
+}
+
+/**
+ * One subgraph: Apollo's subgraph schema with its directives enforced, behind an HTTP shell that refuses
+ * every GraphQL request without a valid internal credential addressed to it — `_service` and
+ * `_entities` included. Only `/health` and `/ready` are open.
+ */
+export async function createSubgraphServer<Deps extends object>(
+  options: SubgraphServerOptions<Deps>,
+): Promise<SubgraphServer> {
+  const { logger } = options;
+  const schema = buildSubgraphSchema({
+    typeDefs: options.typeDefs,
+    resolvers: enforceDirectives(options.typeDefs, options.resolvers as never),
+  });
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError: createErrorFormatter({ production: options.production }),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    logger,
+  });
+  await apollo.start();
+  const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
+
+  const app = createHttpApp({
+    logger,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    onStop: async () => {
+      await apollo.stop();
+      await options.onStop?.();
+    },
+    routes: {
+      ...options.routes,
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/ready': async (_req, res) => {
+        if (app.draining) return sendJson(res, 503, { status: 'draining' });
+        try {
+          await options.ready?.();
+          sendJson(res, 200, { status: 'ready' });
+        } catch (error) {
+          logger.warn({ err: error }, 'not ready');
+          sendJson(res, 503, { status: 'unavailable' });
+        }
+      },
+      '/graphql': async (req, res) => {
+        const started = performance.now();
+        const requestId = requestIdOf(req);
+        const log = logger.child({ reqId: requestId });
+        const header = req.headers.authorization;
+        const token = typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
+        if (!token) {
+          return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'A service credential is required.'), requestId);
+        }
+        let claims;
+        try {
+          claims = await options.verifier.verify(token);
+        } catch (error) {
+          log.warn({ reason: error instanceof CredentialError ? error.message : 'error' }, 'credential refused');
+          return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid service credential.'), requestId);
+        }
+        const request = await toGraphQLRequest(req, bodyLimit);
+        const context = async (): Promise<SubgraphContext & Deps> => ({
+          ...options.deps,
+          viewer: claims.viewer,
+          caller: claims.issuer,
+          requestId,
+          logger: log,
+        });
+        const status = await executeGraphQL(apollo, request, context as never, res, { [REQUEST_ID_HEADER]: requestId });
+        const body = request.body as { operationName?: unknown } | undefined;
+        log.info(
+          {
+            operationName: typeof body?.operationName === 'string' ? body.operationName : undefined,
+            caller: claims.issuer,
+            status,
+            durationMs: Math.round((performance.now() - started) * 10) / 10,
+          },
+          'request',
+        );
+      },
+    },
+  });
+  return Object.assign(app, { name: options.name, apollo });
+}
