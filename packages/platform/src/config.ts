@@ -100,3 +100,11 @@ export async function loadServiceConfig(service: ServiceName, env: Env = process
     shutdownTimeoutMs: base.SHUTDOWN_TIMEOUT_MS,
   };
 }
+
+/**
+ * Where another subgraph answers: `SUBGRAPH_<NAME>_URL` (the gateway's override variable, so one
+ * setting serves the gateway and service-to-service calls), else its default local port.
+ */
+export function subgraphUrl(env: Env, name: ServiceName): string {
+  return env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`;
+}

@@ -12,3 +12,4 @@ export * from './services.js';
 export * from './subgraphServer.js';
 export * from './viewer.js';
 export * from './seedMenu.js';
+export * from './runService.js';

@@ -1,0 +1,39 @@
+import type { HttpApp } from './http.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The only place a service process listens and handles signals: start it, then on SIGTERM/SIGINT drain
+ * in-flight requests and exit 0; exit 1 if it cannot start.
+ */
+export async function runService(options: {
+  name: string;
+  logger: Logger;
+  host: string;
+  port: number;
+  start: () => Promise<HttpApp>;
+}): Promise<void> {
+  const { logger } = options;
+  let app: HttpApp;
+  try {
+    app = await options.start();
+    const url = await app.listen(options.port, options.host);
+    logger.info({ url }, `${options.name} listening`);
+  } catch (error) {
+    logger.fatal({ err: error }, `${options.name} failed to start`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) process.exit(1);
+    logger.info({ signal }, `${options.name} draining`);
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}

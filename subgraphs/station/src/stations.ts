@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import type { StationName } from '@brigade/platform';
+
+/** What differs between the three deployments of the station code base. */
+export interface StationProfile {
+  readonly station: StationName;
+  /** The menu type whose stock this station owns. */
+  readonly itemType: 'Dish' | 'Drink' | 'Pastry';
+  readonly category: 'MEAL' | 'DRINK' | 'DESSERT';
+}
+
+export const STATION_PROFILES: Record<StationName, StationProfile> = {
+  kitchen: { station: 'kitchen', itemType: 'Dish', category: 'MEAL' },
+  bar: { station: 'bar', itemType: 'Drink', category: 'DRINK' },
+  bakery: { station: 'bakery', itemType: 'Pastry', category: 'DESSERT' },
+};
+
+const TEMPLATE_URL = new URL('../schema.graphql', import.meta.url);
+
+/** The station's SDL: the template with its item type filled in (also what `npm run compose` writes out). */
+export function renderStationSdl(profile: StationProfile): string {
+  const template = readFileSync(TEMPLATE_URL, 'utf8');
+  const body = template.replace(/^(#.*\n)+/, '');
+  return `# Generated from subgraphs/station/schema.graphql by \`npm run compose\` — edit the template.\n${body.replaceAll('__ITEM__', profile.itemType)}`;
+}
