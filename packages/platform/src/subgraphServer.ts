@@ -35,6 +35,8 @@ export interface SubgraphServerOptions<Deps extends object> {
   resolvers: GraphQLResolverMap<SubgraphContext & Deps>;
   /** Handed to every resolver through the context. */
   deps: Deps;
+  /** Built afresh for each request and merged into the context: per-request batch loaders and caches. */
+  requestDeps?: () => object;
   verifier: CredentialVerifier;
   logger: Logger;
   production: boolean;
@@ -116,6 +118,7 @@ export async function createSubgraphServer<Deps extends object>(
         const request = await toGraphQLRequest(req, bodyLimit);
         const context = async (): Promise<SubgraphContext & Deps> => ({
           ...options.deps,
+          ...options.requestDeps?.(),
           viewer: claims.viewer,
           caller: claims.issuer,
           requestId,
