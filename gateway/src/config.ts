@@ -1,0 +1,57 @@
+import { loadServiceConfig, parseEnv, SUBGRAPHS, type Env, type ServiceConfig, type SubgraphName } from '@brigade/platform';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export interface GatewayConfig extends ServiceConfig {
+  /** The composed supergraph; watched and reloaded when it changes. */
+  readonly supergraphPath: string;
+  /** Per-subgraph routing URL overrides (`SUBGRAPH_<NAME>_URL`), winning over the supergraph's URLs. */
+  readonly subgraphUrls: Partial<Record<string, string>>;
+  readonly subgraphTimeoutMs: number;
+  /** Keep-alive connections per subgraph. */
+  readonly subgraphConnections: number;
+  readonly jwksUrl: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly healthCheckIntervalMs: number;
+  readonly bodyLimitBytes: number;
+}
+
+const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../supergraph.graphql', import.meta.url));
+
+const schema = z.object({
+  SUPERGRAPH_PATH: z.string().default(DEFAULT_SUPERGRAPH),
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
+  AUTH_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().min(1).default('brigade-auth'),
+  JWT_AUDIENCE: z.string().min(1).default('brigade'),
+  HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+});
+
+export async function loadConfig(env: Env = process.env): Promise<GatewayConfig> {
+  const base = await loadServiceConfig('gateway', env);
+  const own = parseEnv(schema, env);
+  const subgraphUrls: Record<string, string> = {};
+  for (const name of SUBGRAPHS) {
+    const url = env[`SUBGRAPH_${name.toUpperCase()}_URL`];
+    if (url) subgraphUrls[name] = parseEnv(z.object({ [`SUBGRAPH_${name.toUpperCase()}_URL`]: z.string().url() }), env)[`SUBGRAPH_${name.toUpperCase()}_URL`]!;
+  }
+  const authUrl = subgraphUrls.auth ?? 'http://127.0.0.1:4001/graphql';
+  return {
+    ...base,
+    supergraphPath: resolve(own.SUPERGRAPH_PATH),
+    subgraphUrls,
+    subgraphTimeoutMs: own.SUBGRAPH_TIMEOUT_MS,
+    subgraphConnections: own.SUBGRAPH_CONNECTIONS,
+    jwksUrl: own.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', authUrl).toString(),
+    jwtIssuer: own.JWT_ISSUER,
+    jwtAudience: own.JWT_AUDIENCE,
+    healthCheckIntervalMs: own.HEALTH_CHECK_INTERVAL_MS,
+    bodyLimitBytes: own.MAX_BODY_BYTES,
+  };
+}
+
+export type { SubgraphName };

@@ -1,0 +1,12 @@
+import type { BaseContext } from '@apollo/server';
+import type { Logger, Viewer } from '@brigade/platform';
+
+/** Per-request state of the gateway, handed to plugins and data sources. */
+export interface GatewayContext extends BaseContext {
+  readonly viewer: Viewer;
+  readonly requestId: string;
+  readonly logger: Logger;
+  readonly traceparent?: string;
+  /** The client's address, for per-IP limits. */
+  readonly clientIp: string;
+}

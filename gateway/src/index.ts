@@ -1,0 +1,2 @@
+export { loadConfig, type GatewayConfig } from './config.js';
+export { createGateway, type Gateway } from './gateway.js';
