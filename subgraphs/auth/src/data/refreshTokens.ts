@@ -1,0 +1,57 @@
+import type { Queryable } from '@brigade/platform';
+
+export interface SpentToken {
+  readonly familyId: string;
+  readonly userId: string;
+}
+
+export type TokenState = 'spent' | 'revoked' | 'expired';
+
+export class RefreshTokenRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(token: { id: string; familyId: string; userId: string; hash: string; ttlS: number }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+      [token.id, token.familyId, token.userId, token.hash, token.ttlS],
+    );
+  }
+
+  /**
+   * Marks a live token used in one conditional statement, so of two concurrent refreshes with the same
+   * token exactly one gets the row back.
+   */
+  async spend(hash: string): Promise<SpentToken | undefined> {
+    const { rows } = await this.db.query<{ family_id: string; user_id: string }>(
+      `UPDATE refresh_tokens SET used_at = now()
+       WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+       RETURNING family_id, user_id`,
+      [hash],
+    );
+    const row = rows[0];
+    return row && { familyId: row.family_id, userId: row.user_id };
+  }
+
+  /** Why a token could not be spent, or undefined when it was never issued. */
+  async stateOf(hash: string): Promise<{ familyId: string; state: TokenState } | undefined> {
+    const { rows } = await this.db.query<{ family_id: string; used: boolean; revoked: boolean }>(
+      `SELECT family_id, used_at IS NOT NULL AS used, revoked_at IS NOT NULL AS revoked
+       FROM refresh_tokens WHERE token_hash = $1`,
+      [hash],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const state: TokenState = row.used ? 'spent' : row.revoked ? 'revoked' : 'expired';
+    return { familyId: row.family_id, state };
+  }
+
+  /** Revokes every live token of the family; returns how many were revoked. */
+  async revokeFamily(familyId: string): Promise<number> {
+    const { rows } = await this.db.query(
+      `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [familyId],
+    );
+    return rows.length;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Database, Queryable } from '@brigade/platform';
+import { SignJWT } from 'jose';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { RefreshTokenRepository } from '../data/refreshTokens.js';
+import { UserRepository, type UserRecord } from '../data/users.js';
+import { InvalidCredentialsError, InvalidInputError, InvalidRefreshTokenError, UnknownUserError } from './errors.js';
+import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import { scopesFor, type Role } from './roles.js';
+import type { SigningKeys } from './signingKeys.js';
+import { PASSWORD_MAX, validateSignUp, type SignUp } from './validation.js';
+
+/** Distinguishes access tokens from Brigade's internal credentials and from anything else signed with JOSE. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** 32 random bytes in base64url; anything far longer is not one of ours and is refused before hashing. */
+const REFRESH_TOKEN_MAX_LENGTH = 128;
+
+export interface TokenSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlS: number;
+  readonly refreshTokenTtlS: number;
+}
+
+export interface Session {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
+  readonly user: UserRecord;
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+/** Sign-up, log-in, refresh-token rotation and roles: everything that creates or ends a session. */
+export class Accounts {
+  constructor(
+    private readonly db: Database,
+    private readonly keys: SigningKeys,
+    private readonly settings: TokenSettings,
+  ) {}
+
+  async signUp(input: SignUp): Promise<Session> {
+    const valid = validateSignUp(input);
+    const user = await this.createUser(valid, ['CUSTOMER']);
+    if (!user) throw new InvalidInputError('email', 'An account with this email already exists.');
+    return this.startSession(user);
+  }
+
+  /** Creates the user unless the email is taken (then undefined). */
+  async createUser(input: SignUp, roles: readonly Role[]): Promise<UserRecord | undefined> {
+    const passwordHash = await hashPassword(input.password);
+    return new UserRepository(this.db).insert({
+      id: randomUUID(),
+      email: input.email,
+      name: input.name,
+      roles,
+      passwordHash,
+    });
+  }
+
+  async logIn(email: string, password: string): Promise<Session> {
+    const user = await new UserRepository(this.db).byEmail(email.trim());
+    // Unknown account or absurd password: still pay one scrypt run, so timing tells nothing.
+    const stored = user && [...password].length <= PASSWORD_MAX ? user.passwordHash : await dummyHash();
+    const matches = await verifyPassword(password.slice(0, PASSWORD_MAX * 2), stored);
+    if (!user || !matches) throw new InvalidCredentialsError();
+    const { passwordHash: _hash, ...record } = user;
+    return this.startSession(record);
+  }
+
+  /**
+   * Spends the refresh token and issues a new pair in the same family. A token that was already spent
+   * means it leaked (or a client raced itself): the whole family is revoked.
+   */
+  async refresh(token: string): Promise<Session> {
+    if (token.length > REFRESH_TOKEN_MAX_LENGTH) throw new InvalidRefreshTokenError();
+    const hash = sha256(token);
+    const renewed = await this.db.transaction(async (tx) => {
+      const spent = await new RefreshTokenRepository(tx).spend(hash);
+      if (!spent) return undefined;
+      const [user] = await new UserRepository(tx).byIds([spent.userId]);
+      if (!user) return undefined;
+      return { user, refreshToken: await this.newRefreshToken(tx, user.id, spent.familyId) };
+    });
+    if (!renewed) {
+      const tokens = new RefreshTokenRepository(this.db);
+      const known = await tokens.stateOf(hash);
+      if (known?.state === 'spent') await tokens.revokeFamily(known.familyId);
+      throw new InvalidRefreshTokenError();
+    }
+    return this.session(renewed.user, renewed.refreshToken);
+  }
+
+  /** Revokes the token's family; false when the token is unknown or its family was already revoked. */
+  async logOut(token: string): Promise<boolean> {
+    if (token.length > REFRESH_TOKEN_MAX_LENGTH) return false;
+    const tokens = new RefreshTokenRepository(this.db);
+    const known = await tokens.stateOf(sha256(token));
+    return known ? (await tokens.revokeFamily(known.familyId)) > 0 : false;
+  }
+
+  async grantRole(userId: string, role: Role): Promise<UserRecord> {
+    const user = await new UserRepository(this.db).addRole(userId, role);
+    if (!user) throw new UnknownUserError(userId);
+    return user;
+  }
+
+  /** Creates the administrator unless an account with that email exists; true when created. */
+  async ensureAdmin(email: string, password: string): Promise<boolean> {
+    if (await new UserRepository(this.db).byEmail(email)) return false;
+    const valid = validateSignUp({ email, password, name: 'Administrator' });
+    return (await this.createUser(valid, ['ADMIN', 'STAFF', 'CUSTOMER'])) !== undefined;
+  }
+
+  private async startSession(user: UserRecord): Promise<Session> {
+    return this.session(user, await this.newRefreshToken(this.db, user.id, randomUUID()));
+  }
+
+  private async newRefreshToken(db: Queryable, userId: string, familyId: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await new RefreshTokenRepository(db).insert({
+      id: randomUUID(),
+      familyId,
+      userId,
+      hash: sha256(token),
+      ttlS: this.settings.refreshTokenTtlS,
+    });
+    return token;
+  }
+
+  private async session(user: UserRecord, refreshToken: string): Promise<Session> {
+    const { kid, alg, key } = await this.keys.current();
+    const now = Math.floor(Date.now() / 1000);
+    const ttl = this.settings.accessTokenTtlS;
+    const accessToken = await new SignJWT({ scope: scopesFor(user.roles), roles: [...user.roles] })
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setSubject(user.id)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttl)
+      .setJti(randomUUID())
+      .sign(key);
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ttl, user };
+  }
+}

@@ -1,0 +1,99 @@
+import {
+  ANONYMOUS,
+  CredentialMinter,
+  generateKeyring,
+  userViewer,
+  type Env,
+  type Viewer,
+} from '@brigade/platform';
+import { decodeJwt } from 'jose';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, loadConfig, type AuthServer } from '../src/subgraph.js';
+
+/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. */
+export const ENGINES: { engine: string; url?: string }[] = [
+  { engine: 'pglite' },
+  ...(process.env.TEST_DATABASE_URL ? [{ engine: 'postgres', url: process.env.TEST_DATABASE_URL }] : []),
+];
+
+export interface GraphQLResult {
+  status: number;
+  body: {
+    data?: Record<string, any> | null;
+    errors?: { message: string; path?: unknown[]; extensions?: { code?: string; field?: string } }[];
+  };
+}
+
+export interface AuthHarness {
+  url: string;
+  server: AuthServer;
+  /** Calls /graphql with a gateway credential carrying `viewer`. */
+  query(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResult>;
+  /** Calls /graphql with exactly this Authorization header (or none). */
+  raw(authorization: string | undefined, query: string): Promise<GraphQLResult>;
+  mint(issuer: 'gateway' | 'orders' | 'menu', audience: string, viewer?: Viewer): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The viewer the gateway would derive from an access token. */
+export function viewerOf(accessToken: string): Viewer {
+  const claims = decodeJwt(accessToken);
+  return userViewer(claims.sub!, claims.scope as string, claims.roles as string[]);
+}
+
+export async function startAuth(databaseUrl: string | undefined, env: Env = {}): Promise<AuthHarness> {
+  const keyring = await generateKeyring();
+  const schema = `auth_t${randomBytes(6).toString('hex')}`;
+  // A throw-away data folder rather than DATA_DIR=memory: platform's in-memory PGlite template reads
+  // '@electric-sql/pglite/package.json', which that package's exports map does not allow.
+  const dataDir = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), 'brigade-auth-'));
+  const config = await loadConfig({
+    SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys.auth),
+    SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
+    DATA_DIR: dataDir ?? 'memory',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, AUTH_DATABASE_SCHEMA: schema } : {}),
+    ...env,
+  });
+  const server = await createServer(config);
+  const url = await server.listen(0);
+  const minters = {
+    gateway: new CredentialMinter('gateway', keyring.privateKeys.gateway),
+    orders: new CredentialMinter('orders', keyring.privateKeys.orders),
+    menu: new CredentialMinter('menu', keyring.privateKeys.menu),
+  };
+  const raw = async (authorization: string | undefined, query: string, variables?: Record<string, unknown>) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, body: (await res.json()) as GraphQLResult['body'] };
+  };
+  return {
+    url,
+    server,
+    raw: (authorization, query) => raw(authorization, query),
+    query: async (query, variables, viewer = ANONYMOUS) =>
+      raw(`Bearer ${await minters.gateway.mint('auth', viewer)}`, query, variables),
+    mint: (issuer, audience, viewer) => minters[issuer].mint(audience, viewer),
+    async stop() {
+      await server.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (databaseUrl) {
+        const client = new pg.Client({ connectionString: databaseUrl });
+        await client.connect();
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        } finally {
+          await client.end();
+        }
+      }
+    },
+  };
+}
