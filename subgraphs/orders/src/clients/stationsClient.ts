@@ -1,0 +1,79 @@
+import type { ServiceClient, StationName } from '@brigade/platform';
+import type { ConfirmResult, ReserveResult, StationPort, StockLine } from '../domain/ports.js';
+
+const RESERVE = /* GraphQL */ `
+  mutation OrdersReserve($orderId: ID!, $lines: [StockLineInput!]!) {
+    reserveStock(orderId: $orderId, lines: $lines) { status lines { menuItemId quantity available } }
+  }
+`;
+const CONFIRM = /* GraphQL */ `
+  mutation OrdersConfirm($orderId: ID!) { confirmReservation(orderId: $orderId) { status } }
+`;
+const RELEASE = /* GraphQL */ `
+  mutation OrdersRelease($orderId: ID!) { releaseReservation(orderId: $orderId) { status } }
+`;
+
+type ReservationStatus = 'HELD' | 'CONFIRMED' | 'REFUSED' | 'RELEASED';
+interface Reservation {
+  status: ReservationStatus;
+  lines: (StockLine & { available: number })[];
+}
+
+/** The stations' reservation API; every failure to get an answer becomes a `failed` result. */
+export class StationsClient implements StationPort {
+  constructor(private readonly clients: Readonly<Record<StationName, ServiceClient>>) {}
+
+  async reserve(station: StationName, orderId: string, lines: readonly StockLine[], requestId: string): Promise<ReserveResult> {
+    let reservation: Reservation;
+    try {
+      ({ reserveStock: reservation } = await this.clients[station].request<{ reserveStock: Reservation }>(
+        RESERVE,
+        { orderId, lines },
+        { requestId },
+      ));
+    } catch (error) {
+      return { kind: 'failed', cause: (error as Error).message };
+    }
+    switch (reservation.status) {
+      case 'HELD':
+      case 'CONFIRMED':
+        return { kind: 'held' };
+      case 'REFUSED':
+        return { kind: 'refused', lines: reservation.lines };
+      case 'RELEASED':
+        return { kind: 'released' };
+      default:
+        return { kind: 'failed', cause: `unexpected status ${String(reservation.status satisfies never)}` };
+    }
+  }
+
+  async confirm(station: StationName, orderId: string, requestId: string): Promise<ConfirmResult> {
+    let status: ReservationStatus;
+    try {
+      ({
+        confirmReservation: { status },
+      } = await this.clients[station].request<{ confirmReservation: { status: ReservationStatus } }>(
+        CONFIRM,
+        { orderId },
+        { requestId },
+      ));
+    } catch (error) {
+      return { kind: 'failed', cause: (error as Error).message };
+    }
+    switch (status) {
+      case 'CONFIRMED':
+        return { kind: 'confirmed' };
+      case 'RELEASED':
+        return { kind: 'released' };
+      case 'HELD':
+      case 'REFUSED':
+        return { kind: 'failed', cause: `confirmation answered ${status}` };
+      default:
+        return { kind: 'failed', cause: `unexpected status ${String(status satisfies never)}` };
+    }
+  }
+
+  async release(station: StationName, orderId: string, requestId: string): Promise<void> {
+    await this.clients[station].request(RELEASE, { orderId }, { requestId });
+  }
+}

@@ -1,0 +1,48 @@
+import { loadServiceConfig, parseEnv, subgraphUrl, STATIONS, type Env, type ServiceConfig, type StationName } from '@brigade/platform';
+import { z } from 'zod';
+
+/** Deliberate failures for crash-recovery tests; never set in production. */
+export type OrdersFault = 'exit-after-reserve';
+
+export interface OrdersConfig extends ServiceConfig {
+  readonly menuUrl: string;
+  readonly stationUrls: Readonly<Record<StationName, string>>;
+  /** Per station call (reserve, confirm, release). */
+  readonly stationTimeoutMs: number;
+  readonly menuTimeoutMs: number;
+  /** How often the sweeper finishes abandoned sagas and owed releases. */
+  readonly recoveryIntervalMs: number;
+  /**
+   * How old an unfinished saga must be before the sweeper takes it over. Longer than a live saga can
+   * take (reserve + confirm + release, each bounded by the station timeout), so it never races one.
+   */
+  readonly recoveryGraceMs: number;
+  readonly fault?: OrdersFault;
+}
+
+const ms = z.coerce.number().int().min(1).max(600_000);
+const ordersSchema = z.object({
+  STATION_TIMEOUT_MS: ms.default(2_000),
+  MENU_TIMEOUT_MS: ms.default(2_000),
+  ORDERS_RECOVERY_INTERVAL_MS: ms.default(10_000),
+  ORDERS_RECOVERY_GRACE_MS: ms.optional(),
+  ORDERS_FAULT: z.enum(['exit-after-reserve']).optional(),
+});
+
+export async function loadConfig(env: Env): Promise<OrdersConfig> {
+  const base = await loadServiceConfig('orders', env);
+  const own = parseEnv(ordersSchema, env);
+  if (own.ORDERS_FAULT && base.production) {
+    throw new Error('invalid configuration:\n  ORDERS_FAULT is for tests and is refused in production');
+  }
+  return {
+    ...base,
+    menuUrl: subgraphUrl(env, 'menu'),
+    stationUrls: Object.fromEntries(STATIONS.map((s) => [s, subgraphUrl(env, s)])) as Record<StationName, string>,
+    stationTimeoutMs: own.STATION_TIMEOUT_MS,
+    menuTimeoutMs: own.MENU_TIMEOUT_MS,
+    recoveryIntervalMs: own.ORDERS_RECOVERY_INTERVAL_MS,
+    recoveryGraceMs: own.ORDERS_RECOVERY_GRACE_MS ?? 4 * own.STATION_TIMEOUT_MS + 2_000,
+    fault: own.ORDERS_FAULT,
+  };
+}

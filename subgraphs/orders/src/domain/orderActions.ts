@@ -1,0 +1,70 @@
+import type { Logger } from '@brigade/platform';
+import { InvalidTransitionError, OrderForbiddenError, OrderNotFoundError } from './errors.js';
+import type { Order } from './order.js';
+import { releaseAll } from './placeOrder.js';
+import type { OrderStore, StationPort } from './ports.js';
+import { stationsOf } from './recovery.js';
+import { cancelDecision, isVisible, nextStatus, UnreachableCaseError, type OrderStatus } from './status.js';
+
+export interface Actor {
+  readonly userId: string;
+  readonly isStaff: boolean;
+}
+
+export interface OrderActionDeps {
+  store: OrderStore;
+  stations: StationPort;
+  logger: Logger;
+}
+
+async function visibleOrder(store: OrderStore, id: string): Promise<Order> {
+  const order = await store.get(id);
+  if (!order || !isVisible(order.status)) throw new OrderNotFoundError();
+  return order;
+}
+
+/**
+ * Cancels by a conditional update, so of two concurrent cancels exactly one changes the row and returns
+ * the stock; the other sees CANCELLED. If a station is down the release is left owed (stock_returned_at
+ * stays NULL) and the sweeper completes it.
+ */
+export async function cancelOrder(deps: OrderActionDeps, actor: Actor, id: string, requestId: string): Promise<Order> {
+  const order = await visibleOrder(deps.store, id);
+  const isOwner = order.customerId === actor.userId;
+  let status: OrderStatus = order.status;
+  for (;;) {
+    const decision = cancelDecision(status, { isOwner, isStaff: actor.isStaff });
+    switch (decision.kind) {
+      case 'forbidden':
+        throw new OrderForbiddenError();
+      case 'invalid':
+        throw new InvalidTransitionError(decision.message);
+      case 'allowed': {
+        const cancelled = await deps.store.transition(id, decision.from, 'CANCELLED');
+        if (cancelled) {
+          await releaseAll(deps, id, stationsOf(await deps.store.linesOf(id)), requestId);
+          return cancelled;
+        }
+        // Someone else moved the order in between: judge again against its new status.
+        status = (await visibleOrder(deps.store, id)).status;
+        break;
+      }
+      default:
+        throw new UnreachableCaseError(decision);
+    }
+  }
+}
+
+/** Staff only (enforced by the schema); one step forward at a time. */
+export async function advanceOrder(deps: OrderActionDeps, id: string, to: OrderStatus): Promise<Order> {
+  const order = await visibleOrder(deps.store, id);
+  const next = nextStatus(order.status);
+  if (next !== to) {
+    throw new InvalidTransitionError(
+      next ? `An order that is ${order.status} can only advance to ${next}.` : `An order that is ${order.status} cannot advance.`,
+    );
+  }
+  const advanced = await deps.store.transition(id, [order.status], to);
+  if (!advanced) throw new InvalidTransitionError('The order changed in the meantime; read it again.');
+  return advanced;
+}

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type { StationName } from '@brigade/platform';
+import {
+  InvalidOrderError,
+  normaliseLines,
+  summarise,
+  type LineRejection,
+  type Order,
+  type OrderLine,
+  type PlaceOrderOutcome,
+  type Rejection,
+  type RequestedLine,
+} from './order.js';
+import type { MenuPort, OrderStore, ReserveResult, StationPort } from './ports.js';
+import type { Logger } from '@brigade/platform';
+
+/** A repeated idempotency key whose first request is still running after we waited for it. */
+export class OrderInProgressError extends Error {}
+
+export interface SagaFaults {
+  /** Runs once every station has granted its hold, before any confirmation (crash-recovery tests). */
+  afterReserve?: (orderId: string) => void | Promise<void>;
+}
+
+export interface PlaceOrderSagaOptions {
+  store: OrderStore;
+  menu: MenuPort;
+  stations: StationPort;
+  logger: Logger;
+  /** How long a repeated key waits for its first request to finish. */
+  replayWaitMs: number;
+  faults?: SagaFaults;
+}
+
+export interface PlaceOrderRequest {
+  readonly customerId: string;
+  readonly lines: readonly RequestedLine[];
+  readonly idempotencyKey?: string | null;
+  readonly requestId: string;
+}
+
+/**
+ * placeOrder as a saga coordinated by orders. The single decision point is the conditional update of
+ * the order row out of PENDING: the saga moves it to PLACED only after every station confirmed, and
+ * whoever compensates (this saga or the recovery sweeper) first moves it to REJECTED, and only then
+ * releases. So a slow saga and the sweeper can never both win, and stock is only given back by the one
+ * that rejected the order.
+ */
+export class PlaceOrderSaga {
+  constructor(private readonly options: PlaceOrderSagaOptions) {}
+
+  async place(request: PlaceOrderRequest): Promise<PlaceOrderOutcome> {
+    const { store, menu } = this.options;
+    const lines = normaliseLines(request.lines, request.idempotencyKey);
+    const key = request.idempotencyKey ?? null;
+    if (key !== null) {
+      // Replays answer from the first order without asking the menu, so they work even while it is down.
+      const first = await store.findByKey(request.customerId, key);
+      if (first) return this.outcomeOf(first);
+    }
+    const items = await menu.lookup(
+      lines.map((l) => l.menuItemId),
+      request.requestId,
+    );
+    const unknown: LineRejection[] = lines.flatMap((l, i) =>
+      items[i] ? [] : [{ menuItemId: l.menuItemId, reason: 'UNKNOWN_ITEM' as const, available: null }],
+    );
+    if (unknown.length) return { kind: 'rejected', rejection: summarise(unknown) };
+    const priced: OrderLine[] = lines.map((l, i) => {
+      const item = items[i]!;
+      return {
+        menuItemId: l.menuItemId,
+        station: item.station,
+        quantity: l.quantity,
+        unitPriceCents: item.priceCents,
+        currency: item.currency,
+        name: item.name,
+      };
+    });
+    const currency = priced[0]!.currency;
+    if (priced.some((l) => l.currency !== currency)) {
+      throw new InvalidOrderError('All items of one order must be priced in the same currency.', 'lines');
+    }
+    const order = await store.insertPending({
+      id: randomUUID(),
+      customerId: request.customerId,
+      idempotencyKey: key,
+      lines: priced,
+      totalCents: priced.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
+      currency,
+    });
+    if (!order) {
+      // Lost the race for this key to a concurrent request: answer with that request's outcome.
+      const first = await store.findByKey(request.customerId, key!);
+      if (!first) throw new Error('idempotency conflict without a first order');
+      return this.outcomeOf(first);
+    }
+    return this.run(order, priced, request.requestId);
+  }
+
+  private async run(order: Order, lines: readonly OrderLine[], requestId: string): Promise<PlaceOrderOutcome> {
+    const { store, stations, faults, logger } = this.options;
+    const byStation = groupByStation(lines);
+    const involved = [...byStation.keys()];
+    const reserved = await Promise.all(
+      involved.map(async (station) => {
+        const stationLines = byStation.get(station)!.map((l) => ({ menuItemId: l.menuItemId, quantity: l.quantity }));
+        return [station, await stations.reserve(station, order.id, stationLines, requestId)] as const;
+      }),
+    );
+    if (reserved.every(([, r]) => r.kind === 'held')) {
+      await faults?.afterReserve?.(order.id);
+      const confirmed = await Promise.all(
+        involved.map(async (station) => [station, await stations.confirm(station, order.id, requestId)] as const),
+      );
+      const lost = confirmed.filter(([, c]) => c.kind !== 'confirmed');
+      if (lost.length === 0) {
+        const placed = await store.markPlaced(order.id);
+        if (placed) return { kind: 'placed', order: placed };
+        // The sweeper judged this saga dead and compensated it; its verdict stands.
+        return this.outcomeOf((await store.get(order.id))!);
+      }
+      for (const [station, c] of lost) logger.warn({ orderId: order.id, station, result: c }, 'confirmation lost');
+      // A hold that expired before confirmation is not a stock shortage but our own slowness (or a
+      // station restart): report it as the station being unavailable, and give back what others confirmed.
+      const rejection = summarise(
+        lost.flatMap(([station]) =>
+          byStation.get(station)!.map((l) => ({ menuItemId: l.menuItemId, reason: 'STATION_UNAVAILABLE' as const, available: null })),
+        ),
+      );
+      return this.compensate(order.id, rejection, involved, requestId);
+    }
+    const rejection = summarise(reserved.flatMap(([station, r]) => lineRejections(byStation.get(station)!, r)));
+    // A refusal reserves nothing and is not recorded, so only stations that may hold something (granted,
+    // or unanswered — a late reserve is then refused by the release's tombstone) need a release.
+    const toRelease = reserved.filter(([, r]) => r.kind === 'held' || r.kind === 'failed').map(([s]) => s);
+    for (const [station, r] of reserved) {
+      if (r.kind === 'failed') logger.warn({ orderId: order.id, station, cause: r.cause }, 'reservation failed');
+    }
+    return this.compensate(order.id, rejection, toRelease, requestId);
+  }
+
+  private async compensate(
+    orderId: string,
+    rejection: Rejection,
+    toRelease: readonly StationName[],
+    requestId: string,
+  ): Promise<PlaceOrderOutcome> {
+    const { store } = this.options;
+    if (!(await store.markRejected(orderId, rejection, toRelease.length === 0))) {
+      return this.outcomeOf((await store.get(orderId))!);
+    }
+    await releaseAll(this.options, orderId, toRelease, requestId);
+    return { kind: 'rejected', rejection };
+  }
+
+  /** The outcome of an existing order, waiting (briefly) while its saga is still running. */
+  private async outcomeOf(first: Order): Promise<PlaceOrderOutcome> {
+    let order = first;
+    const deadline = Date.now() + this.options.replayWaitMs;
+    while (order.status === 'PENDING') {
+      if (Date.now() > deadline) throw new OrderInProgressError('The first order with this idempotency key is still being placed.');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      order = (await this.options.store.get(order.id)) ?? order;
+    }
+    if (order.status === 'REJECTED') {
+      return { kind: 'rejected', rejection: order.rejection ?? summarise([]) };
+    }
+    return { kind: 'placed', order };
+  }
+}
+
+/** Releases at every station; marks the stock returned only when all of them acknowledged. */
+export async function releaseAll(
+  deps: { store: OrderStore; stations: StationPort; logger: Logger },
+  orderId: string,
+  stations: readonly StationName[],
+  requestId: string,
+): Promise<boolean> {
+  const results = await Promise.allSettled(stations.map((s) => deps.stations.release(s, orderId, requestId)));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [stations[i]] : []));
+  if (failed.length) {
+    deps.logger.warn({ orderId, stations: failed }, 'release failed; the sweeper will retry');
+    return false;
+  }
+  await deps.store.markStockReturned(orderId);
+  return true;
+}
+
+function groupByStation(lines: readonly OrderLine[]): Map<StationName, OrderLine[]> {
+  const groups = new Map<StationName, OrderLine[]>();
+  for (const line of lines) {
+    const group = groups.get(line.station);
+    if (group) group.push(line);
+    else groups.set(line.station, [line]);
+  }
+  return groups;
+}
+
+function lineRejections(lines: readonly OrderLine[], result: ReserveResult): LineRejection[] {
+  switch (result.kind) {
+    case 'held':
+      return [];
+    case 'refused': {
+      const available = new Map(result.lines.map((l) => [l.menuItemId, l.available]));
+      const short = lines.filter((l) => (available.get(l.menuItemId) ?? 0) < l.quantity);
+      // A refusal always has a short line; if the station's view changed in between, blame every line.
+      return (short.length ? short : lines).map((l) => ({
+        menuItemId: l.menuItemId,
+        reason: 'OUT_OF_STOCK' as const,
+        available: available.get(l.menuItemId) ?? 0,
+      }));
+    }
+    case 'released':
+    case 'failed':
+      return lines.map((l) => ({ menuItemId: l.menuItemId, reason: 'STATION_UNAVAILABLE' as const, available: null }));
+    default: {
+      const never: never = result;
+      throw new Error(`unexpected reserve result ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { StationName } from '@brigade/platform';
+import type { Order, OrderLine, Rejection } from './order.js';
+import type { OrderStatus } from './status.js';
+
+/** What the saga needs to know of a menu item; captured into the order at placement. */
+export interface MenuItemInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly priceCents: number;
+  readonly currency: string;
+  readonly station: StationName;
+}
+
+/** Thrown by a MenuPort when the menu cannot answer (down, slow, erroring). */
+export class MenuUnavailableError extends Error {}
+
+export interface MenuPort {
+  /** In the order asked; null for ids the menu does not know. */
+  lookup(ids: readonly string[], requestId: string): Promise<(MenuItemInfo | null)[]>;
+}
+
+export interface StockLine {
+  readonly menuItemId: string;
+  readonly quantity: number;
+}
+
+/** A station's answer to a reservation, with every transport failure folded into `failed`. */
+export type ReserveResult =
+  | { readonly kind: 'held' }
+  | { readonly kind: 'refused'; readonly lines: readonly (StockLine & { readonly available: number })[] }
+  /** A tombstone exists for the order: it was released (by a compensation) before this reserve arrived. */
+  | { readonly kind: 'released' }
+  | { readonly kind: 'failed'; readonly cause: string };
+
+export type ConfirmResult =
+  | { readonly kind: 'confirmed' }
+  /** The hold expired or was released before the confirmation: the stock is no longer ours. */
+  | { readonly kind: 'released' }
+  | { readonly kind: 'failed'; readonly cause: string };
+
+export interface StationPort {
+  reserve(station: StationName, orderId: string, lines: readonly StockLine[], requestId: string): Promise<ReserveResult>;
+  confirm(station: StationName, orderId: string, requestId: string): Promise<ConfirmResult>;
+  /** Idempotent; throws when the station cannot be reached (the sweeper tries again later). */
+  release(station: StationName, orderId: string, requestId: string): Promise<void>;
+}
+
+export interface NewOrder {
+  readonly id: string;
+  readonly customerId: string;
+  readonly idempotencyKey: string | null;
+  readonly lines: readonly OrderLine[];
+  readonly totalCents: number;
+  readonly currency: string;
+}
+
+export interface OrderStore {
+  get(id: string): Promise<Order | undefined>;
+  findByKey(customerId: string, idempotencyKey: string): Promise<Order | undefined>;
+  /** Inserts the order PENDING with its lines; undefined when the customer already used the key. */
+  insertPending(order: NewOrder): Promise<Order | undefined>;
+  /** PENDING → PLACED; undefined if the order is no longer PENDING (the sweeper took it over). */
+  markPlaced(id: string): Promise<Order | undefined>;
+  /** PENDING → REJECTED; false if it was no longer PENDING. */
+  markRejected(id: string, rejection: Rejection, stockReturned: boolean): Promise<boolean>;
+  markStockReturned(id: string): Promise<void>;
+  /** Conditional status change: only from one of `from`; undefined when the order was in another status. */
+  transition(id: string, from: readonly OrderStatus[], to: OrderStatus): Promise<Order | undefined>;
+  linesOf(id: string): Promise<OrderLine[]>;
+  /** PENDING orders untouched for `olderThanMs`: sagas whose coordinator died. */
+  stalePending(olderThanMs: number, limit: number): Promise<Order[]>;
+  /** REJECTED/CANCELLED orders whose stations have not all confirmed the release yet. */
+  releaseOwed(olderThanMs: number, limit: number): Promise<Order[]>;
+}

@@ -1,0 +1,174 @@
+import {
+  BadUserInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  Scope,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+  hasScope,
+  type Viewer,
+} from '@brigade/platform';
+import { GraphQLScalarType, Kind } from 'graphql';
+import type { OrdersContext } from '../context.js';
+import type { PageQuery } from '../data/ordersRepository.js';
+import { DEFAULT_PAGE, InvalidCursorError, MAX_PAGE, decodeCursor, encodeCursor } from '../domain/cursor.js';
+import { InvalidTransitionError, OrderForbiddenError, OrderNotFoundError } from '../domain/errors.js';
+import { InvalidOrderError, type Order, type OrderLine, type PlaceOrderOutcome, type RequestedLine } from '../domain/order.js';
+import { advanceOrder, cancelOrder } from '../domain/orderActions.js';
+import { OrderInProgressError } from '../domain/placeOrder.js';
+import { MenuUnavailableError } from '../domain/ports.js';
+import { isVisible, type VisibleStatus } from '../domain/status.js';
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+function isStaff(viewer: Viewer): boolean {
+  return hasScope(viewer, Scope.OrdersManage);
+}
+
+function userId(viewer: Viewer): string {
+  if (viewer.kind !== 'user') throw new UnauthenticatedError();
+  return viewer.userId;
+}
+
+/** Orders a viewer may see: their own, or any for staff; never an unplaced (PENDING/REJECTED) one. */
+function visibleTo(viewer: Viewer, order: Order | undefined): Order | null {
+  if (!order || !isVisible(order.status) || viewer.kind !== 'user') return null;
+  return order.customerId === viewer.userId || isStaff(viewer) ? order : null;
+}
+
+/** Translates domain failures to coded errors; anything else stays unexpected (masked in production). */
+async function coded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof InvalidOrderError) throw new BadUserInputError(error.message, error.field);
+    if (error instanceof InvalidTransitionError) throw new BadUserInputError(error.message);
+    if (error instanceof InvalidCursorError) throw new BadUserInputError(error.message, 'after');
+    if (error instanceof OrderNotFoundError) throw new NotFoundError(error.message);
+    if (error instanceof OrderForbiddenError) throw new ForbiddenError(error.message);
+    if (error instanceof MenuUnavailableError) {
+      throw new ServiceUnavailableError('The menu cannot be read right now; nothing was ordered. Try again shortly.');
+    }
+    if (error instanceof OrderInProgressError) throw new ConflictError(error.message);
+    throw error;
+  }
+}
+
+async function connection(ctx: OrdersContext, args: PageArgs, filter: Omit<PageQuery, 'after' | 'limit'>) {
+  return coded(async () => {
+    const first = args.first ?? DEFAULT_PAGE;
+    if (first < 0) throw new BadUserInputError('first must not be negative.', 'first');
+    const limit = Math.min(first, MAX_PAGE);
+    const after = args.after ? decodeCursor(args.after) : undefined;
+    const rows = await ctx.orders.page({ ...filter, after, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    for (const order of page) ctx.orderLoader.prime(order.id, order);
+    const edges = page.map((node) => ({ cursor: encodeCursor({ createdAtMs: node.createdAt.getTime(), id: node.id }), node }));
+    return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
+  });
+}
+
+function money(amount: number, currency: string) {
+  return { amount, currency };
+}
+
+function toResult(outcome: PlaceOrderOutcome) {
+  switch (outcome.kind) {
+    case 'placed':
+      return { __typename: 'OrderPlaced', order: outcome.order };
+    case 'rejected':
+      return { __typename: 'OrderRejected', ...outcome.rejection };
+    default: {
+      const never: never = outcome;
+      throw new Error(`unexpected outcome ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+const DateTime = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  serialize: (value) => {
+    const date = value instanceof Date ? value : new Date(value as string);
+    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime cannot represent an invalid date');
+    return date.toISOString();
+  },
+  parseValue: (value) => {
+    const date = new Date(value as string);
+    if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO 8601 string');
+    return date;
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime())) {
+      throw new TypeError('DateTime must be an ISO 8601 string');
+    }
+    return new Date(ast.value);
+  },
+});
+
+export const resolvers = {
+  DateTime,
+  Query: {
+    order: async (_: unknown, args: { id: string }, ctx: OrdersContext) =>
+      visibleTo(ctx.viewer, await ctx.orderLoader.load(args.id)),
+    myOrders: (_: unknown, args: PageArgs, ctx: OrdersContext) =>
+      connection(ctx, args, { customerId: userId(ctx.viewer) }),
+    orders: (_: unknown, args: PageArgs & { status?: VisibleStatus | null }, ctx: OrdersContext) =>
+      connection(ctx, args, { status: args.status ?? undefined }),
+  },
+  Mutation: {
+    placeOrder: (
+      _: unknown,
+      args: { input: { lines: RequestedLine[]; idempotencyKey?: string | null } },
+      ctx: OrdersContext,
+    ) =>
+      coded(async () =>
+        toResult(
+          await ctx.saga.place({
+            customerId: userId(ctx.viewer),
+            lines: args.input.lines,
+            idempotencyKey: args.input.idempotencyKey,
+            requestId: ctx.requestId,
+          }),
+        ),
+      ),
+    cancelOrder: (_: unknown, args: { id: string }, ctx: OrdersContext) =>
+      coded(() =>
+        cancelOrder(
+          { store: ctx.orders, stations: ctx.stations, logger: ctx.logger },
+          { userId: userId(ctx.viewer), isStaff: isStaff(ctx.viewer) },
+          args.id,
+          ctx.requestId,
+        ),
+      ),
+    advanceOrder: (_: unknown, args: { id: string; status: VisibleStatus }, ctx: OrdersContext) =>
+      coded(() => advanceOrder({ store: ctx.orders, stations: ctx.stations, logger: ctx.logger }, args.id, args.status)),
+  },
+  PlaceOrderResult: {
+    __resolveType: (result: { __typename: string }) => result.__typename,
+  },
+  Order: {
+    __resolveReference: async (ref: { id: string }, ctx: OrdersContext) =>
+      visibleTo(ctx.viewer, await ctx.orderLoader.load(ref.id)),
+    customer: (order: Order) => ({ __typename: 'User', id: order.customerId }),
+    lines: async (order: Order, _: unknown, ctx: OrdersContext) => (await ctx.lineLoader.load(order.id)) ?? [],
+    total: (order: Order) => money(order.totalCents, order.currency),
+  },
+  OrderLine: {
+    menuItem: (line: OrderLine) => ({ __typename: 'MenuItem', id: line.menuItemId }),
+    unitPrice: (line: OrderLine) => money(line.unitPriceCents, line.currency),
+    subtotal: (line: OrderLine) => money(line.unitPriceCents * line.quantity, line.currency),
+  },
+  User: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    orders: (user: { id: string }, args: PageArgs, ctx: OrdersContext) => {
+      if (userId(ctx.viewer) !== user.id && !isStaff(ctx.viewer)) {
+        throw new ForbiddenError("Only the user themself or staff may list a user's orders.");
+      }
+      return connection(ctx, args, { customerId: user.id });
+    },
+  },
+};
