@@ -1,6 +1,6 @@
 import { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLSchema } from 'graphql';
-import { getNamedType, isInterfaceType, isObjectType } from 'graphql';
+import { buildASTSchema, getNamedType, isInterfaceType, isObjectType } from 'graphql';
 import { satisfiesScopes, type Viewer } from '@brigade/platform';
 
 /**
@@ -43,7 +43,9 @@ interface MutableRequirement {
 export function buildAuthorizationPolicy(supergraphSdl: string): AuthorizationPolicy {
   // The gateway refuses SECURITY features; here we only read them, so every feature is accepted.
   const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: null });
-  const schema = supergraph.apiSchema().toGraphQLJSSchema();
+  // Rebuilt with our own graphql module: federation-internals loads graphql's CommonJS build, whose
+  // schema objects fail graphql's instanceof checks in this ESM realm.
+  const schema = buildASTSchema(supergraph.apiSchema().toAST());
   const source = supergraph.schema;
   const authName = source.coreFeatures?.getByIdentity(AUTHENTICATED_IDENTITY)?.directiveNameInSchema('authenticated');
   const scopesName = source.coreFeatures

@@ -26,7 +26,7 @@ interface Nulled {
 export function applyRemovals<T extends ExecutionResultLike>(
   result: T,
   filter: Pick<FilterResult, 'removals' | 'typenamePaths'>,
-): T {
+): Omit<T, 'data' | 'errors'> & ExecutionResultLike {
   const data = result.data;
   if (filter.removals.length === 0 || !data) return result;
   const errors: GraphQLError[] = [];
@@ -41,7 +41,7 @@ export function applyRemovals<T extends ExecutionResultLike>(
   const root = { data } as Record<string, unknown>;
   for (const { path, types } of nulled) propagate(root, path, types);
   for (const path of filter.typenamePaths) stripTypename(root.data, path, 0);
-  return { ...result, data: root.data as T['data'], errors: [...(result.errors ?? []), ...errors] };
+  return { ...result, data: root.data as Record<string, unknown> | null, errors: [...(result.errors ?? []), ...errors] };
 }
 
 function walk(
