@@ -1,0 +1,7 @@
+import { loadServiceConfig, type Env, type ServiceConfig } from '@brigade/platform';
+
+export type MenuConfig = ServiceConfig;
+
+export function loadConfig(env: Env): Promise<MenuConfig> {
+  return loadServiceConfig('menu', env);
+}

@@ -1,0 +1,74 @@
+import { BadUserInputError, ForbiddenError, NotFoundError } from '@brigade/platform';
+import type { MenuContext } from '../context.js';
+import {
+  ValidationError,
+  itemTypeOf,
+  stationOf,
+  validateBatchIds,
+  validateChanges,
+  validateNewItem,
+  type Category,
+  type ItemType,
+  type MenuItem,
+} from '../domain/menuItem.js';
+
+/** Services allowed to call the internal lookup (it is @inaccessible, so the gateway never routes to it). */
+const INTERNAL_CALLERS: ReadonlySet<string> = new Set(['orders', 'kitchen', 'bar', 'bakery']);
+
+function validated<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new BadUserInputError(error.message, error.field);
+    throw error;
+  }
+}
+
+/** A reference typed as one concrete type resolves only to an item of that type. */
+const referenceOf =
+  (type: ItemType) =>
+  async ({ id }: { id: string }, ctx: MenuContext): Promise<MenuItem | null> => {
+    const item = await ctx.menuItems.load(id);
+    return item && itemTypeOf(item.category) === type ? item : null;
+  };
+
+const itemFields = {
+  price: (item: MenuItem) => ({ amount: item.priceCents, currency: item.currency }),
+  station: (item: MenuItem) => stationOf(item.category),
+};
+
+export const resolvers = {
+  Query: {
+    menu: (_: unknown, args: { category?: Category | null }, ctx: MenuContext) => ctx.menu.list(args.category ?? undefined),
+    menuItem: (_: unknown, args: { id: string }, ctx: MenuContext) => ctx.menuItems.load(args.id),
+    menuItemsByIds: (_: unknown, args: { ids: string[] }, ctx: MenuContext) => {
+      if (!INTERNAL_CALLERS.has(ctx.caller)) throw new ForbiddenError('Internal operation.');
+      validated(() => validateBatchIds(args.ids));
+      return ctx.menuItems.loadMany(args.ids);
+    },
+  },
+  Mutation: {
+    createMenuItem: (
+      _: unknown,
+      args: { input: { name: string; description?: string | null; price: number; category: Category } },
+      ctx: MenuContext,
+    ) => ctx.menu.create(validated(() => validateNewItem(args.input))),
+    updateMenuItem: async (
+      _: unknown,
+      args: { id: string; input: { name?: string | null; description?: string | null; price?: number | null } },
+      ctx: MenuContext,
+    ) => {
+      const changes = validated(() => validateChanges(args.input));
+      const item = await ctx.menu.update(args.id, changes);
+      if (!item) throw new NotFoundError(`No menu item ${args.id}.`);
+      return item;
+    },
+  },
+  MenuItem: {
+    __resolveType: (item: MenuItem) => itemTypeOf(item.category),
+    __resolveReference: ({ id }: { id: string }, ctx: MenuContext) => ctx.menuItems.load(id),
+  },
+  Drink: { ...itemFields, __resolveReference: referenceOf('Drink') },
+  Dish: { ...itemFields, __resolveReference: referenceOf('Dish') },
+  Pastry: { ...itemFields, __resolveReference: referenceOf('Pastry') },
+};

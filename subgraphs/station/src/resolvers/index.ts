@@ -1,0 +1,89 @@
+import { BadUserInputError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '@brigade/platform';
+import type { StationContext } from '../context.js';
+import { MenuUnavailableError } from '../data/menuCatalog.js';
+import { ValidationError, normalizeLines, validateRestock, type Reservation } from '../domain/reservation.js';
+import type { StationProfile } from '../stations.js';
+
+/** The only service the reservation API answers: it is the placeOrder saga's. */
+const SAGA_CALLER = 'orders';
+
+function validated<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new BadUserInputError(error.message, error.field);
+    throw error;
+  }
+}
+
+function requireSaga(ctx: StationContext): void {
+  if (ctx.caller !== SAGA_CALLER) throw new ForbiddenError('Internal operation.');
+}
+
+const toGraphQL = (r: Reservation) => ({
+  orderId: r.orderId,
+  status: r.status,
+  lines: r.lines.map((l) => ({ menuItemId: l.itemId, quantity: l.quantity, available: l.available })),
+});
+
+interface StockItem {
+  id: string;
+  stock: number;
+}
+
+export function createResolvers(profile: StationProfile) {
+  const { itemType } = profile;
+  return {
+    MenuItem: { __resolveType: () => itemType },
+    [itemType]: {
+      __resolveReference: async ({ id }: { id: string }, ctx: StationContext): Promise<StockItem> => ({
+        id,
+        stock: await ctx.stockLoader.load(id),
+      }),
+      available: (item: StockItem) => item.stock > 0,
+    },
+    Mutation: {
+      [`restock${itemType}`]: async (
+        _: unknown,
+        args: { id: string; quantity: number },
+        ctx: StationContext,
+      ): Promise<StockItem> => {
+        validated(() => validateRestock(args.quantity));
+        let type: string | null;
+        try {
+          type = await ctx.menu.typeOf(args.id, ctx.requestId);
+        } catch (error) {
+          if (error instanceof MenuUnavailableError) {
+            ctx.logger.warn({ err: error }, 'menu unavailable for restock');
+            throw new ServiceUnavailableError('The menu cannot be reached; try again.');
+          }
+          throw error;
+        }
+        if (type !== itemType) throw new NotFoundError(`No ${itemType} ${args.id}.`);
+        return { id: args.id, stock: await ctx.stock.add(args.id, args.quantity) };
+      },
+      reserveStock: async (
+        _: unknown,
+        args: { orderId: string; lines: { menuItemId: string; quantity: number }[] },
+        ctx: StationContext,
+      ) => {
+        requireSaga(ctx);
+        const lines = validated(() =>
+          normalizeLines(
+            args.orderId,
+            args.lines.map((l) => ({ itemId: l.menuItemId, quantity: l.quantity })),
+          ),
+        );
+        return toGraphQL(await ctx.reservations.reserve(args.orderId, lines));
+      },
+      confirmReservation: async (_: unknown, args: { orderId: string }, ctx: StationContext) => {
+        requireSaga(ctx);
+        return toGraphQL(await ctx.reservations.confirm(args.orderId));
+      },
+      releaseReservation: async (_: unknown, args: { orderId: string }, ctx: StationContext) => {
+        requireSaga(ctx);
+        return toGraphQL(await ctx.reservations.release(args.orderId));
+      },
+    },
+  };
+}
