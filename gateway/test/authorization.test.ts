@@ -378,6 +378,14 @@ describe('filterOperation on nested, fragment and interface selections', () => {
     expect(response.data).toEqual({ items: [{ price: 3 }, { price: null }] });
   });
 
+  it('when a protected fragment held only __typename, then its emptied parent is still reported', () => {
+    const { result } = filter(shop, '{ hello things { ... on Audit { __typename } } }', hasA);
+    expect(paths(result)).toEqual(['things:FORBIDDEN']);
+    const response = applyRemovals({ data: { hello: 'hi' } }, result);
+    expect(response.data).toBeNull();
+    expect(errorsOf(response).map((e) => e.path)).toEqual(['things']);
+  });
+
   it('keeps errors already in the result and adds none when data is null', () => {
     const { result } = filter(shop, '{ shelf { id notes } }', ANONYMOUS);
     const upstream = { message: 'boom' } as never;

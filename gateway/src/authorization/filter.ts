@@ -280,8 +280,11 @@ function filterField(
     const firstChild = ctx.removals.length;
     let selectionSet = filterSelectionSet(ctx, field.selectionSet, named, named, null, childLevel);
     if (selectionSet === null) {
-      // Router drops a field whose whole selection was removed; the removed children explain why.
-      record(ctx, ctx.removals[firstChild]!.code, coordinate, true);
+      // Router drops a field whose whole selection was removed; the removed children explain why,
+      // unless only unreported selections (`__typename` in a protected fragment) were there.
+      const child = ctx.removals[firstChild];
+      if (child) record(ctx, child.code, coordinate, true);
+      else record(ctx, ctx.viewer.kind === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN', coordinate, false);
       return null;
     }
     if (childLevel.needsTypename) {

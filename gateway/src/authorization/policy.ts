@@ -93,7 +93,11 @@ export function buildAuthorizationPolicy(supergraphSdl: string): AuthorizationPo
     }
   }
 
-  const allScopes = [...own.values()].flatMap((r) => r.scopes);
+  const distinct = new Map<string, readonly (readonly string[])[]>();
+  for (const requirement of own.values()) {
+    for (const anyOf of requirement.scopes) distinct.set(JSON.stringify(anyOf), anyOf);
+  }
+  const allScopes = [...distinct.values()];
   const relevantScopes = [...new Set(allScopes.flat(2))].sort();
   return { schema, fields, types, allScopes, relevantScopes };
 }
