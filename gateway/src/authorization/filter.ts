@@ -403,7 +403,7 @@ function narrow(
   only: ReadonlySet<string> | null,
 ): ReadonlySet<string> | null {
   if (condition === scope) return only;
-  const names = intersect(ctx, condition, only)!;
+  const names = intersect(ctx, condition, only);
   const all = runtimeTypes(ctx, fieldType);
   return all.every((type) => names.has(type.name)) ? null : names;
 }
