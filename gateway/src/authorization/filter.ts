@@ -388,7 +388,7 @@ function intersect(
   ctx: Context,
   condition: GraphQLCompositeType,
   only: ReadonlySet<string> | null,
-): ReadonlySet<string> | null {
+): ReadonlySet<string> {
   const names = new Set<string>();
   for (const type of runtimeTypes(ctx, condition)) if (!only || only.has(type.name)) names.add(type.name);
   return names;
