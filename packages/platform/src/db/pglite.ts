@@ -1,8 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Database, Queryable } from './database.js';
 
 /**
@@ -40,7 +41,7 @@ let template: Promise<Blob> | undefined;
  */
 function emptyClusterTemplate(): Promise<Blob> {
   template ??= (async () => {
-    const version = createRequire(import.meta.url)('@electric-sql/pglite/package.json').version as string;
+    const version = pgliteVersion();
     const file = join(tmpdir(), `brigade-pglite-${version}.tar`);
     try {
       return new Blob([await readFile(file)]);
@@ -55,4 +56,20 @@ function emptyClusterTemplate(): Promise<Blob> {
     }
   })();
   return template;
+}
+
+/** The package's `exports` hide its package.json, so find it next to the resolved entry point. */
+function pgliteVersion(): string {
+  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version;
+    } catch {
+      // not this folder: keep climbing
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
 }
