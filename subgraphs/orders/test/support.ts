@@ -74,6 +74,7 @@ export interface HarnessOptions {
   ordersOptions?: OrdersServerOptions;
   /** Point orders at another address for these stations (a black hole, a closed port). */
   stationUrlOverrides?: Partial<Record<StationName, string>>;
+  menuUrlOverride?: string;
   /** A folder for orders' PGlite database, so a restart keeps its data. */
   dataDir?: string;
 }
@@ -140,7 +141,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     }
     const ordersEnv = (extra: Env = {}) =>
       envFor('orders', {
-        SUBGRAPH_MENU_URL: menuServer.url,
+        SUBGRAPH_MENU_URL: options.menuUrlOverride ?? menuServer.url,
         ...Object.fromEntries(
           STATIONS.map((s) => [`SUBGRAPH_${s.toUpperCase()}_URL`, options.stationUrlOverrides?.[s] ?? stations[s].url]),
         ),

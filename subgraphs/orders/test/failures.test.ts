@@ -1,0 +1,118 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ENGINES,
+  PLACE,
+  codesOf,
+  customer,
+  eventually,
+  item,
+  lines,
+  startBlackHole,
+  startHarness,
+  type Harness,
+} from './support.js';
+
+const MY_ORDERS = `query { myOrders { edges { node { id status } } } }`;
+
+describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  const start = async (options: Omit<Parameters<typeof startHarness>[0], 'engine'> = {}): Promise<Harness> => {
+    const h = await startHarness({ engine, ...options });
+    cleanup.push(() => h.stop());
+    return h;
+  };
+
+  it('when the bar is down, then a drink order is STATION_UNAVAILABLE and holds nothing; food still sells; drinks sell again once the bar is back', async () => {
+    const h = await start();
+    const pasta = await h.stock('kitchen', item('Pasta').id);
+    const cookie = await h.stock('bakery', item('Cookie').id);
+    await h.stopStation('bar');
+    const r = await h.orders(PLACE, { input: { lines: lines(['Coffee', 2], ['Pasta', 1], ['Cookie', 1]) } }, customer('thirsty'));
+    expect(r.data.placeOrder).toMatchObject({
+      __typename: 'OrderRejected',
+      reason: 'STATION_UNAVAILABLE',
+      lines: [{ menuItemId: item('Coffee').id, reason: 'STATION_UNAVAILABLE', available: null }],
+    });
+    expect(await h.stock('kitchen', item('Pasta').id)).toBe(pasta);
+    expect(await h.stock('bakery', item('Cookie').id)).toBe(cookie);
+    expect((await h.orders(MY_ORDERS, {}, customer('thirsty'))).data.myOrders.edges).toEqual([]);
+
+    const food = await h.orders(PLACE, { input: { lines: lines(['Pasta', 1], ['Cookie', 1]) } }, customer('hungry'));
+    expect(food.data.placeOrder.__typename).toBe('OrderPlaced');
+
+    await h.startStation('bar');
+    const coffee = await h.stock('bar', item('Coffee').id);
+    const drinks = await h.orders(PLACE, { input: { lines: lines(['Coffee', 2]) } }, customer('thirsty'));
+    expect(drinks.data.placeOrder.__typename).toBe('OrderPlaced');
+    expect(await h.stock('bar', item('Coffee').id)).toBe(coffee - 2);
+  });
+
+  it('when the bar hangs, then the order is STATION_UNAVAILABLE after the station timeout and the kitchen gets its stock back', async () => {
+    const hole = await startBlackHole();
+    cleanup.push(() => hole.stop());
+    const h = await start({ stationUrlOverrides: { bar: hole.url }, ordersEnv: { STATION_TIMEOUT_MS: '300' } });
+    const pasta = await h.stock('kitchen', item('Pasta').id);
+    const r = await h.orders(PLACE, { input: { lines: lines(['Wine', 1], ['Pasta', 2]) } }, customer('patient'));
+    expect(r.data.placeOrder).toMatchObject({ __typename: 'OrderRejected', reason: 'STATION_UNAVAILABLE' });
+    expect(r.data.placeOrder.lines).toEqual([{ menuItemId: item('Wine').id, reason: 'STATION_UNAVAILABLE', available: null }]);
+    expect(await h.stock('kitchen', item('Pasta').id)).toBe(pasta);
+  });
+
+  it('when the menu is down, then placeOrder fails SERVICE_UNAVAILABLE and nothing is recorded', async () => {
+    const hole = await startBlackHole();
+    cleanup.push(() => hole.stop());
+    const h = await start({ menuUrlOverride: hole.url, ordersEnv: { MENU_TIMEOUT_MS: '300' } });
+    const r = await h.orders(PLACE, { input: { lines: lines(['Pasta', 1]) } }, customer('menu-less'));
+    expect(codesOf(r)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(r.data).toBeNull();
+  });
+
+  it('when a hold expires before the confirmation, then the order is rejected and every station gets its stock back', async () => {
+    let h!: Harness;
+    h = await start({
+      stationEnv: { RESERVATION_TTL_MS: '1', RESERVATION_SWEEP_MS: '10' },
+      ordersOptions: {
+        faults: {
+          // Stall until the bar's sweeper has expired the hold (its stock is back), then let the saga confirm.
+          afterReserve: () => eventually('the bar hold expired', async () => (await h.stock('bar', item('Soda').id)) === soda),
+        },
+      },
+    });
+    const soda = await h.stock('bar', item('Soda').id);
+    const pizza = await h.stock('kitchen', item('Pizza').id);
+    const r = await h.orders(PLACE, { input: { lines: lines(['Soda', 1], ['Pizza', 1]) } }, customer('slowpoke'));
+    expect(r.data.placeOrder).toMatchObject({ __typename: 'OrderRejected', reason: 'STATION_UNAVAILABLE' });
+    expect(await h.stock('bar', item('Soda').id)).toBe(soda);
+    expect(await h.stock('kitchen', item('Pizza').id)).toBe(pizza);
+  });
+
+  it('when orders dies right after every hold was granted, then after a restart the abandoned order is compensated and no stock stays held', async () => {
+    const dataDir = engine === 'pglite' ? await mkdtemp(join(tmpdir(), 'orders-crash-')) : undefined;
+    if (dataDir) cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const h = await start({
+      dataDir,
+      // Holds outlive the test, so only orders' recovery can give the stock back.
+      stationEnv: { RESERVATION_TTL_MS: '600000' },
+      ordersOptions: { faults: { afterReserve: () => new Promise<never>(() => undefined) } },
+    });
+    const steak = await h.stock('kitchen', item('Steak').id);
+    const gelato = await h.stock('bakery', item('Gelato').id);
+    const inFlight = h.orders(PLACE, { input: { lines: lines(['Steak', 2], ['Gelato', 1]) } }, customer('crashed')).catch(() => undefined);
+    await eventually('the holds are granted', async () => (await h.stock('kitchen', item('Steak').id)) === steak - 2);
+    expect(await h.stock('bakery', item('Gelato').id)).toBe(gelato - 1);
+
+    await h.restartOrders({}, { ORDERS_RECOVERY_GRACE_MS: '200', ORDERS_RECOVERY_INTERVAL_MS: '100' });
+    await inFlight;
+    await eventually('the kitchen hold is released', async () => (await h.stock('kitchen', item('Steak').id)) === steak);
+    await eventually('the bakery hold is released', async () => (await h.stock('bakery', item('Gelato').id)) === gelato);
+    expect((await h.orders(MY_ORDERS, {}, customer('crashed'))).data.myOrders.edges).toEqual([]);
+    const after = await h.orders(PLACE, { input: { lines: lines(['Steak', 1]) } }, customer('crashed'));
+    expect(after.data.placeOrder.__typename).toBe('OrderPlaced');
+  });
+});
