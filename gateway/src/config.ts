@@ -16,6 +16,9 @@ export interface GatewayConfig extends ServiceConfig {
   readonly jwtAudience: string;
   readonly healthCheckIntervalMs: number;
   readonly bodyLimitBytes: number;
+  /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
+  readonly otlpEndpoint?: string;
+  readonly otelServiceName: string;
 }
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../supergraph.graphql', import.meta.url));
@@ -29,6 +32,8 @@ const schema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('brigade'),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
 });
 
 export async function loadConfig(env: Env = process.env): Promise<GatewayConfig> {
@@ -51,6 +56,8 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     jwtAudience: own.JWT_AUDIENCE,
     healthCheckIntervalMs: own.HEALTH_CHECK_INTERVAL_MS,
     bodyLimitBytes: own.MAX_BODY_BYTES,
+    ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+    otelServiceName: own.OTEL_SERVICE_NAME,
   };
 }
 

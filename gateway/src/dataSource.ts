@@ -13,6 +13,8 @@ export interface SubgraphDataSourceOptions {
   connections: number;
   /** Observes every fetch (metrics); called with the outcome and the duration in seconds. */
   onFetch?: (subgraph: string, outcome: 'ok' | 'error' | 'timeout', seconds: number) => void;
+  /** Opens a span for a fetch of a traced request: the traceparent to send on, and how to end the span. */
+  traceFetch?: (subgraph: string, context: GatewayContext) => { traceparent?: string; end(error?: string): void } | undefined;
 }
 
 /**
@@ -44,7 +46,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       authorization: `Bearer ${await this.options.minter.mint(this.options.name, context?.viewer ?? ANONYMOUS)}`,
     };
     if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
-    if (context?.traceparent) headers.traceparent = context.traceparent;
+    const traced = context ? this.options.traceFetch?.(this.options.name, context) : undefined;
+    const traceparent = traced?.traceparent ?? context?.traceparent;
+    if (traceparent) headers.traceparent = traceparent;
     const body = JSON.stringify({
       query: request.query,
       variables: request.variables,
@@ -65,10 +69,12 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         throw subgraphError(this.options.name, `HTTP ${response.statusCode} without a GraphQL body`);
       }
       this.options.onFetch?.(this.options.name, 'ok', (performance.now() - started) / 1000);
+      traced?.end(parsed.errors?.length ? 'graphql errors' : undefined);
       return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
     } catch (error) {
       const timedOut = signal.aborted;
       this.options.onFetch?.(this.options.name, timedOut ? 'timeout' : 'error', (performance.now() - started) / 1000);
+      traced?.end(timedOut ? 'timeout' : 'unreachable');
       if (error instanceof GraphQLError) throw error;
       throw subgraphError(this.options.name, timedOut ? 'timed out' : 'unreachable');
     }

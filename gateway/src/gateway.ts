@@ -21,25 +21,38 @@ import {
 } from '@brigade/platform';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, createAccessTokenVerifier, InvalidTokenError } from './auth/accessTokens.js';
+import { bearerToken, createAccessTokenVerifier, InvalidTokenError, JwksUnavailableError } from './auth/accessTokens.js';
+import { withAuthorization } from './authorizedGateway.js';
 import { createJwksProxy } from './jwksProxy.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { fetchTracing, observabilityPlugin, type RequestSpans } from './plugins/observability.js';
+import { createTracing } from './tracing.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SubgraphHealth, subgraphsOf } from './subgraphHealth.js';
 import { prepareForGateway, watchSupergraph } from './supergraph.js';
 
 export interface Gateway extends HttpApp {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly config: GatewayConfig;
+  /** Prometheus registry and hooks (`onReject` for rate limiters). */
+  readonly metrics: GatewayMetrics;
 }
 
 /**
  * Builds the gateway (no listening): Apollo Gateway over the composed supergraph, reloaded when the file
  * changes, behind Brigade's HTTP shell that authenticates the caller before anything else runs.
  */
-export async function createGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(
+  config: GatewayConfig,
+  options: { logger?: Logger; spanExporter?: SpanExporter } = {},
+): Promise<Gateway> {
   const logger = options.logger ?? createLogger('gateway', { level: config.logLevel });
+  const metrics = createGatewayMetrics();
+  const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, exporter: options.spanExporter });
+  const spans: RequestSpans = new WeakMap();
   const minter = new CredentialMinter('gateway', config.signingKey);
   const dataSources: SubgraphDataSource[] = [];
   const health = new SubgraphHealth(config.healthCheckIntervalMs, logger);
@@ -48,6 +61,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
 
   const apolloGateway = new ApolloGateway({
     logger,
+    queryPlannerConfig: { cache: metrics.queryPlanCache },
     async supergraphSdl({ update }) {
       const stopWatching = watchSupergraph(
         config.supergraphPath,
@@ -71,6 +85,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
         minter,
         timeoutMs: config.subgraphTimeoutMs,
         connections: config.subgraphConnections,
+        onFetch: metrics.onFetch,
+        traceFetch: fetchTracing(tracing, spans),
       });
       dataSources.push(source);
       return source;
@@ -82,7 +98,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   });
 
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: apolloGateway,
+    gateway: withAuthorization(apolloGateway, logger),
     introspection: !config.production,
     includeStacktraceInErrorResponses: !config.production,
     formatError: createErrorFormatter({ production: config.production }),
@@ -90,6 +106,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     csrfPrevention: true,
     logger,
     plugins: [
+      observabilityPlugin({ metrics, tracing, spans }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -111,6 +128,10 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       const token = bearerToken(req.headers.authorization);
       if (token) viewer = await verifier.verify(token);
     } catch (error) {
+      if (error instanceof JwksUnavailableError) {
+        // Tokens cannot be checked right now; refusing is safe, calling the caller anonymous would not be.
+        return sendError(res, new HttpError(503, 'SERVICE_UNAVAILABLE', 'Cannot verify tokens right now.', { 'retry-after': '5' }), requestId);
+      }
       if (!(error instanceof InvalidTokenError)) throw error;
       // A present but invalid token refuses the whole request before any subgraph is called.
       return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid or expired access token.', {
@@ -136,6 +157,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       health.stop();
       await apollo.stop();
       await Promise.all(dataSources.map((s) => s.close()));
+      await tracing?.shutdown();
     },
     routes: {
       '/graphql': graphql,
@@ -145,6 +167,11 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
           }
         : graphql,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/metrics': async (_req, res) => {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      },
       '/ready': (_req, res) => {
         if (app.draining) return sendJson(res, 503, { status: 'draining' });
         const failing = health.failing();
@@ -155,5 +182,5 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       '/.well-known/jwks.json': jwks,
     },
   });
-  return Object.assign(app, { apollo, config });
+  return Object.assign(app, { apollo, config, metrics });
 }
