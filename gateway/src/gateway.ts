@@ -4,7 +4,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
   ANONYMOUS,
-  createErrorFormatter,
   createHttpApp,
   createLogger,
   CredentialMinter,
@@ -27,6 +26,7 @@ import { createJwksProxy } from './jwksProxy.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './dataSource.js';
+import { createProtection } from './plugins/protection.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { fetchTracing, observabilityPlugin, type RequestSpans } from './plugins/observability.js';
 import { createTracing } from './tracing.js';
@@ -53,6 +53,7 @@ export async function createGateway(
   const metrics = createGatewayMetrics();
   const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, exporter: options.spanExporter });
   const spans: RequestSpans = new WeakMap();
+  const protection = await createProtection(config, { logger, onReject: (kind) => metrics.onReject(kind) });
   const minter = new CredentialMinter('gateway', config.signingKey);
   const dataSources: SubgraphDataSource[] = [];
   const health = new SubgraphHealth(config.healthCheckIntervalMs, logger);
@@ -96,17 +97,20 @@ export async function createGateway(
     const urls = new Map([...subgraphsOf(coreSupergraphSdl)].map(([name, url]) => [name, routingUrl(name, url)]));
     void health.watch(urls);
   });
+  apolloGateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => protection.updateSupergraph(coreSupergraphSdl));
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway: withAuthorization(apolloGateway, logger),
     introspection: !config.production,
     includeStacktraceInErrorResponses: !config.production,
-    formatError: createErrorFormatter({ production: config.production }),
+    ...protection.apollo,
+    maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     logger,
     plugins: [
       observabilityPlugin({ metrics, tracing, spans }),
+      ...protection.plugins,
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -123,6 +127,7 @@ export async function createGateway(
 
   const graphql = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);
+    if (await protection.beforeAuthentication(req, res)) return;
     let viewer: Viewer = ANONYMOUS;
     try {
       const token = bearerToken(req.headers.authorization);
@@ -138,13 +143,14 @@ export async function createGateway(
         'www-authenticate': 'Bearer error="invalid_token"',
       }), requestId);
     }
+    await protection.afterAuthentication(viewer);
     const request = await toGraphQLRequest(req, config.bodyLimitBytes);
     const traceparent = req.headers.traceparent;
     const context: GatewayContext = {
       viewer,
       requestId,
       logger: logger.child({ reqId: requestId }),
-      clientIp: req.socket.remoteAddress ?? 'unknown',
+      clientIp: protection.clientIp(req),
       ...(typeof traceparent === 'string' ? { traceparent } : {}),
     };
     await executeGraphQL(apollo, request, async () => context, res, { [REQUEST_ID_HEADER]: requestId });
@@ -157,6 +163,7 @@ export async function createGateway(
       health.stop();
       await apollo.stop();
       await Promise.all(dataSources.map((s) => s.close()));
+      await protection.close();
       await tracing?.shutdown();
     },
     routes: {
