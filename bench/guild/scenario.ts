@@ -2,7 +2,7 @@
  * The public federation benchmark: the four memoised subgraphs and the load generator on one CPU, each gateway in
  * turn alone on the other, TestQuery checked deep-equal against the published response.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -115,5 +115,6 @@ export async function runGuildScenario(options: GuildOptions): Promise<Row[]> {
     return rows;
   } finally {
     await subgraphs.stop();
+    rmSync(workDir, { recursive: true, force: true });
   }
 }
