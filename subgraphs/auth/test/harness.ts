@@ -9,9 +9,6 @@ import {
 import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, loadConfig, type AuthServer } from '../src/subgraph.js';
 
 /** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. */
@@ -48,13 +45,10 @@ export function viewerOf(accessToken: string): Viewer {
 export async function startAuth(databaseUrl: string | undefined, env: Env = {}): Promise<AuthHarness> {
   const keyring = await generateKeyring();
   const schema = `auth_t${randomBytes(6).toString('hex')}`;
-  // A throw-away data folder rather than DATA_DIR=memory: platform's in-memory PGlite template reads
-  // '@electric-sql/pglite/package.json', which that package's exports map does not allow.
-  const dataDir = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), 'brigade-auth-'));
   const config = await loadConfig({
     SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys.auth),
     SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
-    DATA_DIR: dataDir ?? 'memory',
+    DATA_DIR: 'memory',
     PORT: '0',
     LOG_LEVEL: 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, AUTH_DATABASE_SCHEMA: schema } : {}),
@@ -84,7 +78,6 @@ export async function startAuth(databaseUrl: string | undefined, env: Env = {}):
     mint: (issuer, audience, viewer) => minters[issuer].mint(audience, viewer),
     async stop() {
       await server.stop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
       if (databaseUrl) {
         const client = new pg.Client({ connectionString: databaseUrl });
         await client.connect();
