@@ -2,6 +2,7 @@ import { loadServiceConfig, parseEnv, SUBGRAPHS, type Env, type ServiceConfig, t
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { loadProtectionConfig, type ProtectionConfig } from './plugins/protectionConfig.js';
 
 export interface GatewayConfig extends ServiceConfig {
   /** The composed supergraph; watched and reloaded when it changes. */
@@ -16,6 +17,8 @@ export interface GatewayConfig extends ServiceConfig {
   readonly jwtAudience: string;
   readonly healthCheckIntervalMs: number;
   readonly bodyLimitBytes: number;
+  /** Operation limits, rate limits, CORS, persisted operations (plugins/protectionConfig.ts). */
+  readonly protection: ProtectionConfig;
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
   readonly otlpEndpoint?: string;
   readonly otelServiceName: string;
@@ -56,6 +59,7 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     jwtAudience: own.JWT_AUDIENCE,
     healthCheckIntervalMs: own.HEALTH_CHECK_INTERVAL_MS,
     bodyLimitBytes: own.MAX_BODY_BYTES,
+    protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     otelServiceName: own.OTEL_SERVICE_NAME,
   };

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface CorsOptions {
+  /**
+   * `CORS_ORIGINS` (comma separated): exact origins allowed to call the API from a browser. Default: none in
+   * production, Apollo Sandbox (`https://studio.apollographql.com`) and `http://localhost:4000` in development.
+   */
+  readonly origins: readonly string[];
+  /** `Access-Control-Max-Age` of preflight answers (default 600 s). */
+  readonly maxAgeSeconds?: number;
+}
+
+const ALLOWED_HEADERS = [
+  'content-type',
+  'authorization',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'x-request-id',
+  'traceparent',
+].join(', ');
+
+/**
+ * CORS with an explicit allow-list: an allowed origin is echoed back (never `*`, so credentials-bearing
+ * requests stay tied to one origin), any other origin gets no CORS header and the browser blocks the read.
+ * `Vary: Origin` always, so caches do not hand one origin's answer to another.
+ */
+export function createCors(options: CorsOptions) {
+  const allowed = new Set(options.origins);
+  const maxAge = String(options.maxAgeSeconds ?? 600);
+  return {
+    /** Sets the CORS headers; answers a preflight itself (204) and returns true when it did. */
+    handle(req: IncomingMessage, res: ServerResponse): boolean {
+      res.setHeader('vary', 'Origin');
+      const origin = req.headers.origin;
+      const ok = typeof origin === 'string' && allowed.has(origin);
+      if (ok) {
+        res.setHeader('access-control-allow-origin', origin);
+        res.setHeader('access-control-expose-headers', 'x-request-id, retry-after');
+      }
+      if (req.method !== 'OPTIONS') return false;
+      if (ok) {
+        res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+        res.setHeader('access-control-allow-headers', ALLOWED_HEADERS);
+        res.setHeader('access-control-max-age', maxAge);
+      }
+      res.writeHead(204);
+      res.end();
+      return true;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, visit, type DocumentNode } from 'graphql';
+import { graphqlRuntime } from './graphqlRuntime.js';
+
+const { GraphQLError } = graphqlRuntime;
+
+export interface ListInputOptions {
+  /** `MAX_LIST_INPUT` (default 100): longest list accepted anywhere in arguments or variables. */
+  maxListInput?: number;
+  onReject?: (limit: string) => void;
+}
+
+/**
+ * Bounds every list a client sends — literal lists in the document and arrays in the variables, at any
+ * depth — before planning, so one request cannot fan out into an unbounded batch on a subgraph.
+ */
+export function listInputsPlugin(options: ListInputOptions = {}): ApolloServerPlugin {
+  const max = options.maxListInput ?? 100;
+  const literalOk = new WeakMap<DocumentNode, boolean>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          let ok = literalOk.get(document);
+          if (ok === undefined) {
+            ok = !hasLongLiteralList(document, max);
+            literalOk.set(document, ok);
+          }
+          if (ok && !hasLongArray(request.variables, max, 0)) return;
+          options.onReject?.('listInput');
+          throw new GraphQLError(`A list argument has more than ${max} items.`, {
+            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}
+
+function hasLongLiteralList(document: DocumentNode, max: number): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.LIST](node) {
+      if (node.values.length > max) found = true;
+    },
+  });
+  return found;
+}
+
+function hasLongArray(value: unknown, max: number, depth: number): boolean {
+  // Variables come from JSON already bounded by the body limit; the depth guard only stops pathological nesting.
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.length > max || value.some((v) => hasLongArray(v, max, depth + 1));
+  return Object.values(value).some((v) => hasLongArray(v, max, depth + 1));
+}
