@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StationName } from '@brigade/platform';
+import type { Logger, StationName } from '@brigade/platform';
 import {
   InvalidOrderError,
   normaliseLines,
@@ -12,7 +12,6 @@ import {
   type RequestedLine,
 } from './order.js';
 import type { MenuPort, OrderStore, ReserveResult, StationPort } from './ports.js';
-import type { Logger } from '@brigade/platform';
 
 /** A repeated idempotency key whose first request is still running after we waited for it. */
 export class OrderInProgressError extends Error {}
