@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,9 @@ export async function openPGlite(dataDir?: string): Promise<Database> {
   let db: PGlite;
   if (dataDir) {
     await mkdir(dataDir, { recursive: true });
-    db = await PGlite.create({ dataDir });
+    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    // A new data folder starts from the template too: initdb would cost seconds per service on first start.
+    db = await PGlite.create(fresh ? { dataDir, loadDataDir: await emptyClusterTemplate() } : { dataDir });
   } else {
     db = await PGlite.create({ loadDataDir: await emptyClusterTemplate() });
   }
