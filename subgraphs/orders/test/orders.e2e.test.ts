@@ -174,8 +174,9 @@ describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () 
       // Holds outlive the test, so only orders' recovery can give the stock back.
       serviceEnv: { kitchen: { RESERVATION_TTL_MS: '600000' }, bakery: { RESERVATION_TTL_MS: '600000' } },
     });
+    // Only what the child needs (no inherited DATABASE_URL: it keeps its PGlite database in dataDir).
     const env = (fault: boolean): NodeJS.ProcessEnv => ({
-      ...process.env,
+      PATH: process.env.PATH,
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
@@ -188,8 +189,6 @@ describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () 
       SUBGRAPH_BAKERY_URL: stack.services.bakery.url,
       ORDERS_RECOVERY_GRACE_MS: '300',
       ORDERS_RECOVERY_INTERVAL_MS: '200',
-      DATABASE_URL: '',
-      ORDERS_DATABASE_URL: '',
       ...(fault ? { ORDERS_FAULT: 'exit-after-reserve' } : {}),
     });
     const startOrders = async (fault: boolean) => {
