@@ -108,6 +108,8 @@ export async function createGateway(
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     logger,
+    // runService owns SIGTERM: Apollo's own handler would stop the server first and re-raise the signal.
+    stopOnTerminationSignals: false,
     plugins: [
       observabilityPlugin({ metrics, tracing, spans }),
       ...protection.plugins,

@@ -75,6 +75,8 @@ export async function createSubgraphServer<Deps extends object>(
     formatError: createErrorFormatter({ production: options.production }),
     plugins: [ApolloServerPluginLandingPageDisabled()],
     logger,
+    // runService owns SIGTERM: Apollo's own handler would stop the server first and re-raise the signal.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
