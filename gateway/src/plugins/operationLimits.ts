@@ -104,7 +104,8 @@ function countFields(selectionSet: SelectionSetNode, context: ValidationContext,
   return count;
 }
 
-const TOKEN_LIMIT = /^Syntax Error: Document contains more than \d+ tokens\. Parsing aborted\.$/;
+// graphql-js words it "more that" in 16.x; accept either spelling.
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] \d+ tokens\. Parsing aborted\.$/;
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
 /**
