@@ -115,4 +115,21 @@ describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
     const after = await h.orders(PLACE, { input: { lines: lines(['Steak', 1]) } }, customer('crashed'));
     expect(after.data.placeOrder.__typename).toBe('OrderPlaced');
   });
+
+  it('when a station is down during a cancel, then the order is CANCELLED at once and its stock comes back once the station returns', async () => {
+    const kitchenDir = engine === 'pglite' ? await mkdtemp(join(tmpdir(), 'orders-kitchen-')) : undefined;
+    if (kitchenDir) cleanup.push(() => rm(kitchenDir, { recursive: true, force: true }));
+    const h = await start({
+      stationDataDirs: kitchenDir ? { kitchen: kitchenDir } : {},
+      ordersEnv: { ORDERS_RECOVERY_GRACE_MS: '200', ORDERS_RECOVERY_INTERVAL_MS: '100', STATION_TIMEOUT_MS: '500' },
+    });
+    const owner = customer('cancel-while-down');
+    const fish = await h.stock('kitchen', item('Grilled Fish').id);
+    const id = (await h.orders(PLACE, { input: { lines: lines(['Grilled Fish', 2]) } }, owner)).data.placeOrder.order.id;
+    await h.stopStation('kitchen');
+    const cancelled = await h.orders(`mutation($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, owner);
+    expect(cancelled.data.cancelOrder.status).toBe('CANCELLED');
+    await h.startStation('kitchen');
+    await eventually('the sweeper returns the stock', async () => (await h.stock('kitchen', item('Grilled Fish').id)) === fish);
+  });
 });

@@ -77,6 +77,8 @@ export interface HarnessOptions {
   menuUrlOverride?: string;
   /** A folder for orders' PGlite database, so a restart keeps its data. */
   dataDir?: string;
+  /** Folders for these stations' PGlite databases, so stopping and starting one keeps its stock. */
+  stationDataDirs?: Partial<Record<StationName, string>>;
 }
 
 const ITEM_TYPE: Record<StationName, string> = { kitchen: 'Dish', bar: 'Drink', bakery: 'Pastry' };
@@ -134,7 +136,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const menuServer = await listen(await menu.createServer(await menu.loadConfig(envFor('menu'))));
     running.push(menuServer);
     const stationEnv = (name: StationName) =>
-      envFor(name, { STATION: name, SUBGRAPH_MENU_URL: menuServer.url, ...options.stationEnv });
+      envFor(name, {
+        STATION: name,
+        SUBGRAPH_MENU_URL: menuServer.url,
+        ...(options.stationDataDirs?.[name] ? { DATA_DIR: options.stationDataDirs[name] } : {}),
+        ...options.stationEnv,
+      });
     for (const name of STATIONS) {
       const s = await listen(await station.createServer(await station.loadConfig(stationEnv(name))));
       stations[name] = { ...s, up: true };
