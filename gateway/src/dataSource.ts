@@ -66,7 +66,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         // handled below: a non-JSON answer is a subgraph failure
       }
       if (!parsed || typeof parsed !== 'object' || (!('data' in parsed) && !('errors' in parsed))) {
-        throw subgraphError(this.options.name, `HTTP ${response.statusCode} without a GraphQL body`);
+        throw subgraphError(this.options.name, `HTTP ${response.statusCode} without a GraphQL body`, affectedPath(options));
       }
       this.options.onFetch?.(this.options.name, 'ok', (performance.now() - started) / 1000);
       traced?.end(parsed.errors?.length ? 'graphql errors' : undefined);
@@ -76,7 +76,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       this.options.onFetch?.(this.options.name, timedOut ? 'timeout' : 'error', (performance.now() - started) / 1000);
       traced?.end(timedOut ? 'timeout' : 'unreachable');
       if (error instanceof GraphQLError) throw error;
-      throw subgraphError(this.options.name, timedOut ? 'timed out' : 'unreachable');
+      throw subgraphError(this.options.name, timedOut ? 'timed out' : 'unreachable', affectedPath(options));
     }
   }
 
@@ -85,8 +85,21 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 }
 
-function subgraphError(subgraph: string, what: string): GraphQLError {
+/**
+ * Where in the client's response a failed fetch leaves holes, so the error points at them (Apollo Gateway
+ * adds no path to errors a data source throws). Up to the first list wildcard: every element is affected.
+ */
+function affectedPath(options: GraphQLDataSourceProcessOptions<GatewayContext>): (string | number)[] | undefined {
+  const path = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest : undefined;
+  if (!path) return undefined;
+  const wildcard = path.indexOf('@');
+  const prefix = (wildcard < 0 ? path : path.slice(0, wildcard)) as (string | number)[];
+  return prefix.length ? prefix : undefined;
+}
+
+function subgraphError(subgraph: string, what: string, path?: (string | number)[]): GraphQLError {
   return new GraphQLError(`Subgraph ${subgraph} ${what}.`, {
+    ...(path ? { path } : {}),
     extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: subgraph },
   });
 }
