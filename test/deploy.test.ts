@@ -304,6 +304,8 @@ describe('deploy/k8s', () => {
         env[variable.name] = JSON.stringify(keyring.privateKeys[service]);
       } else if (ref.key === 'DATABASE_URL') {
         env[variable.name] = `postgres://${service}:pw@postgres.example:5432/${service}`;
+      } else if (ref.key === 'REDIS_URL') {
+        env[variable.name] = 'redis://:pw@redis.example:6379';
       } else {
         env[variable.name] = fakeSecret(ref.key, keyring);
       }
