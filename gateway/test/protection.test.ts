@@ -276,6 +276,7 @@ describe('protection configuration', () => {
       maxCost: 5000,
       defaultListSize: 10,
       maxListInput: 100,
+      maxValidationErrors: 5,
       exposeLimits: true,
     });
     expect(dev.rateLimit).toMatchObject({ enabled: false, perIp: 300, perUser: 600, perAuthField: 10, windowSeconds: 60, trustProxy: false });

@@ -32,6 +32,11 @@ export interface OperationLimitsOptions {
   defaultListSize?: number;
   /** `MAX_LIST_INPUT` (default 100): longest list accepted in arguments or variables. */
   maxListInput?: number;
+  /**
+   * `MAX_VALIDATION_ERRORS` (default 5): validation stops after this many errors, so a document of a
+   * thousand unknown directives or fields costs five errors, not a thousand (directive overloading).
+   */
+  maxValidationErrors?: number;
   /** `EXPOSE_LIMITS` (default: not production): say which limit and its number in the error. */
   exposeLimits?: boolean;
   /** Called with the limit's name on every refusal (metrics). */
@@ -47,6 +52,7 @@ export const OPERATION_LIMIT_DEFAULTS = {
   maxCost: 5_000,
   defaultListSize: 10,
   maxListInput: 100,
+  maxValidationErrors: 5,
 } as const;
 
 /** What a client sees in production: that a limit was hit, never which number to stay under. */

@@ -19,6 +19,7 @@ export interface Protection {
   readonly apollo: {
     validationRules: ValidationRule[];
     parseOptions: { maxTokens: number };
+    validationOptions: { maxErrors: number };
     hideSchemaDetailsFromClientErrors: boolean;
     formatError: ReturnType<typeof createGatewayErrorFormatter>;
     persistedQueries: PersistedQueryOptions | false;
@@ -80,6 +81,7 @@ export async function createProtection(
     apollo: {
       validationRules: operationLimitRules(limits),
       parseOptions: { maxTokens: limits.maxTokens },
+      validationOptions: { maxErrors: limits.maxValidationErrors },
       hideSchemaDetailsFromClientErrors: protection.hideSuggestions,
       formatError: createGatewayErrorFormatter({
         production: config.production,

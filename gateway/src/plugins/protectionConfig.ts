@@ -45,6 +45,7 @@ const schema = z.object({
   MAX_COST: int(1),
   COST_DEFAULT_LIST_SIZE: int(1),
   MAX_LIST_INPUT: int(1),
+  MAX_VALIDATION_ERRORS: int(1),
   EXPOSE_LIMITS: flag,
   HIDE_SUGGESTIONS: flag,
   RATE_LIMIT: flag,
@@ -78,6 +79,7 @@ export function loadProtectionConfig(env: Env, production: boolean): ProtectionC
       maxCost: own.MAX_COST ?? 5_000,
       defaultListSize: own.COST_DEFAULT_LIST_SIZE ?? 10,
       maxListInput: own.MAX_LIST_INPUT ?? 100,
+      maxValidationErrors: own.MAX_VALIDATION_ERRORS ?? 5,
       exposeLimits: own.EXPOSE_LIMITS ?? !production,
     },
     rateLimit: {
