@@ -1,0 +1,48 @@
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { CostModel, operationCost } from '../src/plugins/cost.js';
+import { graphqlRuntime } from '../src/plugins/graphqlRuntime.js';
+
+const SDL = `
+  directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT | SCALAR | ENUM
+  directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!]) on FIELD_DEFINITION
+  type Query {
+    items: [Item!]! @listSize(assumedSize: 50)
+    tags: [String!]!
+    orders(first: Int = 20): OrderConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+    report: Report
+  }
+  type Item { id: ID!  price: Money!  expensive: Int @cost(weight: 7) }
+  type Money { amount: Int! }
+  type Report @cost(weight: 30) { total: Int }
+  type OrderConnection { edges: [OrderEdge!]!  total: Int }
+  type OrderEdge { node: Item! }
+`;
+// The schema comes from the same graphql build Apollo hands the plugin at run time.
+const schema = graphqlRuntime.buildSchema(SDL);
+const model = CostModel.fromSupergraph(SDL);
+const cost = (query: string, variables: Record<string, unknown> = {}) => {
+  const document = parse(query);
+  const operation = document.definitions.find((d) => d.kind === 'OperationDefinition')!;
+  return operationCost(schema, model, document, operation as never, variables, 10).cost;
+};
+
+describe('operation cost from @cost / @listSize', () => {
+  it('when objects and scalars are selected, then objects cost 1, scalars 0, lists multiply by assumedSize or the default', () => {
+    expect(cost('{ items { id } }')).toBe(50);
+    expect(cost('{ items { id price { amount } } }')).toBe(100);
+    expect(cost('{ tags }')).toBe(0);
+    expect(cost('{ items { expensive } }')).toBe(50 * 8);
+    expect(cost('{ report { total } }')).toBe(30);
+  });
+
+  it('when a connection is sliced, then the slicing argument (literal, variable or default) sizes its edges', () => {
+    expect(cost('{ orders(first: 5) { edges { node { id } } } }')).toBe(1 + 5 * 2);
+    expect(cost('query($n: Int) { orders(first: $n) { edges { node { id } } } }', { n: 100 })).toBe(1 + 100 * 2);
+    expect(cost('{ orders { edges { node { id } } } }')).toBe(1 + 20 * 2);
+  });
+
+  it('when fragments are used, then their selections are counted like inline ones', () => {
+    expect(cost('{ items { ...F } } fragment F on Item { price { amount } }')).toBe(100);
+  });
+});
