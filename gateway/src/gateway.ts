@@ -28,7 +28,7 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './dataSource.js';
 import { createProtection } from './plugins/protection.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
-import { fetchTracing, observabilityPlugin, type RequestSpans } from './plugins/observability.js';
+import { fetchTracing, observabilityPlugin, observeRefusals, type ObservedRequests, type RequestSpans } from './plugins/observability.js';
 import { createTracing } from './tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SubgraphHealth, subgraphsOf } from './subgraphHealth.js';
@@ -53,6 +53,7 @@ export async function createGateway(
   const metrics = createGatewayMetrics();
   const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, exporter: options.spanExporter });
   const spans: RequestSpans = new WeakMap();
+  const observed: ObservedRequests = new Map();
   const protection = await createProtection(config, { logger, onReject: (kind) => metrics.onReject(kind) });
   const minter = new CredentialMinter('gateway', config.signingKey);
   const dataSources: SubgraphDataSource[] = [];
@@ -111,7 +112,7 @@ export async function createGateway(
     // runService owns SIGTERM: Apollo's own handler would stop the server first and re-raise the signal.
     stopOnTerminationSignals: false,
     plugins: [
-      observabilityPlugin({ metrics, tracing, spans }),
+      observabilityPlugin({ metrics, tracing, spans, observed }),
       ...protection.plugins,
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -169,7 +170,7 @@ export async function createGateway(
       await tracing?.shutdown();
     },
     routes: {
-      '/graphql': graphql,
+      '/graphql': observeRefusals(graphql, { metrics, logger, observed }),
       '/': config.production
         ? () => {
             throw new HttpError(404, 'NOT_FOUND', 'Not found.');

@@ -17,7 +17,7 @@ async function recordingProxy(target: string): Promise<{ server: Server; url: st
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    seen.push(req.headers);
+    if (req.url === '/graphql') seen.push(req.headers);
     const headers: Record<string, string> = {};
     for (const name of ['content-type', 'authorization', 'x-request-id', 'traceparent']) {
       const value = req.headers[name];
@@ -102,7 +102,7 @@ describe('gateway observability', () => {
     expect(gatewayLines.map((line) => line.msg)).toContain('operation');
     const subgraphLine = await menu.waitForLine((line) => line.reqId === 'obs-req-1');
     expect(subgraphLine).toMatchObject({ service: 'menu', reqId: 'obs-req-1' });
-    expect(proxy.seen.at(-1)!['x-request-id']).toBe('obs-req-1');
+    expect(proxy.seen.map((h) => h['x-request-id'])).toContain('obs-req-1');
   });
 
   it('when an operation runs, then one access-log line names it, with duration, status, outcome and client IP', async () => {
@@ -138,6 +138,17 @@ describe('gateway observability', () => {
     expect(access.errorCodes).toEqual(expect.arrayContaining([expect.any(String)]));
     expect(JSON.stringify(traced.lines)).not.toContain(secret);
     expect(JSON.stringify(traced.lines)).not.toContain('a@example.com');
+  });
+
+  it('when a request is refused before GraphQL runs, then it still gets one access-log line and counts as rejected', async () => {
+    const result = await post(traced.origin, { query: MENU }, { 'x-request-id': 'obs-req-4', authorization: 'Bearer not-a-jwt' });
+    expect(result.status).toBeGreaterThanOrEqual(400);
+    const access = traced.lines.filter((line) => line.reqId === 'obs-req-4' && line.msg === 'operation');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ outcome: 'rejected', status: result.status, operationName: 'anonymous' });
+    expect(JSON.stringify(traced.lines)).not.toContain('not-a-jwt');
+    const metrics = await (await fetch(`${traced.origin}/metrics`)).text();
+    expect(metrics).toMatch(/brigade_gateway_requests_total\{operation="anonymous",outcome="rejected"\} [1-9]/);
   });
 
   it('when traffic has passed, then /metrics exposes requests, latency, subgraph fetches, plan cache and rate limits by label', async () => {

@@ -1,10 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { requestIdOf, type Logger, type Route } from '@brigade/platform';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics, RequestOutcome } from '../metrics.js';
 import { endSpan, type GatewayTracing, type Span } from '../tracing.js';
 
 /** The request span of each in-flight operation, for the data source's fetch spans. */
 export type RequestSpans = WeakMap<GatewayContext, Span>;
+/** Request ids whose operation the plugin has observed, not yet seen finishing by `observeRefusals`. */
+export type ObservedRequests = Map<string, number>;
 
 /**
  * One access-log line, one metrics sample and (when tracing) one span per operation. The line names the
@@ -15,8 +18,9 @@ export function observabilityPlugin(options: {
   metrics: GatewayMetrics;
   tracing?: GatewayTracing;
   spans: RequestSpans;
+  observed: ObservedRequests;
 }): ApolloServerPlugin<GatewayContext> {
-  const { metrics, tracing, spans } = options;
+  const { metrics, tracing, spans, observed } = options;
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
@@ -25,6 +29,7 @@ export function observabilityPlugin(options: {
       return {
         async willSendResponse({ request, response, operation, operationName, errors }) {
           const seconds = (performance.now() - started) / 1000;
+          observed.set(contextValue.requestId, (observed.get(contextValue.requestId) ?? 0) + 1);
           const status = response.http.status ?? 200;
           const sent = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           const errorCount = sent?.length ?? errors?.length ?? 0;
@@ -72,5 +77,41 @@ export function fetchTracing(tracing: GatewayTracing | undefined, spans: Request
     if (!parent) return undefined;
     const { span, traceparent } = tracing.startFetch(parent, subgraph);
     return { traceparent, end: (error?: string) => endSpan(span, error) };
+  };
+}
+
+/**
+ * Requests refused before Apollo saw them (rate limited, invalid token, body too large…) still get one
+ * access-log line and count as `rejected`, so a flood of refusals shows on the dashboards.
+ */
+export function observeRefusals(
+  route: Route,
+  options: { metrics: GatewayMetrics; logger: Logger; observed: ObservedRequests },
+): Route {
+  const { metrics, logger, observed } = options;
+  return (req, res) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const requestId = String(res.getHeader('x-request-id') ?? requestIdOf(req));
+      const seen = observed.get(requestId) ?? 0;
+      if (seen > 1) observed.set(requestId, seen - 1);
+      else observed.delete(requestId);
+      if (seen > 0 || res.statusCode < 400) return;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.observeRequest('anonymous', 'rejected', seconds);
+      logger.info(
+        {
+          reqId: requestId,
+          operationName: 'anonymous',
+          operationType: null,
+          outcome: 'rejected',
+          status: res.statusCode,
+          durationMs: Math.round(seconds * 10_000) / 10,
+          clientIp: req.socket.remoteAddress ?? 'unknown',
+        },
+        'operation',
+      );
+    });
+    return route(req, res);
   };
 }
