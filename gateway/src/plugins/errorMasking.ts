@@ -26,7 +26,7 @@ export function createGatewayErrorFormatter(options: ErrorMaskingOptions) {
     exposeLimits: options.exposeLimits ?? !options.production,
     hideSuggestions: options.hideSuggestions ?? options.production,
   };
-  return (formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError => {
+  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
     const redacted = redactLimitDetails(formatted, redact);
     if (!options.production) return redacted;
     const code = redacted.extensions?.code;
@@ -40,7 +40,6 @@ export function createGatewayErrorFormatter(options: ErrorMaskingOptions) {
     if (typeof code === 'string' && GATEWAY_SAFE_CODES.has(code)) {
       return { message: redacted.message, ...(redacted.path ? { path: redacted.path } : {}), extensions: { code } };
     }
-    void error;
     return platform(redacted);
   };
 }
