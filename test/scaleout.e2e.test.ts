@@ -161,8 +161,9 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
     urlB = `${await replicaB.listen(0)}/graphql`;
     for (const url of [urlA, urlB]) {
       const ready = new URL('/ready', url);
+      // Bounded by the hook timeout rather than a guess: a loaded machine only makes this slower.
       for (let i = 0; (await fetch(ready)).status !== 200; i++) {
-        if (i > 200) throw new Error(`${ready} never became ready`);
+        if (i > 1_000) throw new Error(`${ready} never became ready`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
