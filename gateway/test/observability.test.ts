@@ -183,6 +183,16 @@ describe('gateway observability', () => {
     expect(text).not.toContain('"Menu",outcome="error"');
   });
 
+  it('when the gateway has called a subgraph, then the subgraph /metrics counts its requests by operation', async () => {
+    await post(untraced.origin, { query: MENU });
+    const text = await (await fetch(`${menu.origin}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('brigade_subgraph_requests_total{') && l.includes('operation="Menu__menu__0"'));
+    expect(line).toContain('status="200"');
+    expect(line).toContain('subgraph="menu"');
+    expect(Number(line!.split(' ').at(-1))).toBeGreaterThan(0);
+    expect(text).toContain('brigade_subgraph_request_duration_seconds_bucket');
+  });
+
   it('when clients send many distinct operation names, then the label set stays bounded', async () => {
     const metrics = createGatewayMetrics({ maxOperationNames: 2 });
     expect(['A', 'B', 'C', 'A', '', null, 'bad name!'].map((n) => metrics.operationLabel(n))).toEqual([

@@ -3,6 +3,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { enforceDirectives } from './authorization.js';
 import { CredentialError, type CredentialVerifier } from './credentials.js';
 import { createErrorFormatter } from './errors.js';
@@ -80,6 +81,7 @@ export async function createSubgraphServer<Deps extends object>(
   });
   await apollo.start();
   const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
+  const metrics = subgraphMetrics(options.name);
 
   const app = createHttpApp({
     logger,
@@ -91,6 +93,11 @@ export async function createSubgraphServer<Deps extends object>(
     routes: {
       ...options.routes,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/metrics': async (_req, res) => {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      },
       '/ready': async (_req, res) => {
         if (app.draining) return sendJson(res, 503, { status: 'draining' });
         try {
@@ -128,12 +135,15 @@ export async function createSubgraphServer<Deps extends object>(
         });
         const status = await executeGraphQL(apollo, request, context as never, res, { [REQUEST_ID_HEADER]: requestId });
         const body = request.body as { operationName?: unknown } | undefined;
+        const operationName = typeof body?.operationName === 'string' ? body.operationName : undefined;
+        const seconds = (performance.now() - started) / 1000;
+        metrics.observe(operationName, status, seconds);
         log.info(
           {
-            operationName: typeof body?.operationName === 'string' ? body.operationName : undefined,
+            operationName,
             caller: claims.issuer,
             status,
-            durationMs: Math.round((performance.now() - started) * 10) / 10,
+            durationMs: Math.round(seconds * 10_000) / 10,
           },
           'request',
         );
@@ -141,4 +151,38 @@ export async function createSubgraphServer<Deps extends object>(
     },
   });
   return Object.assign(app, { name: options.name, apollo });
+}
+
+/** Per-server registry (several servers share a process in tests); operation names capped so labels stay bounded. */
+function subgraphMetrics(subgraph: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ subgraph });
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['operation', 'status'] as const;
+  const requests = new Counter({
+    name: 'brigade_subgraph_requests_total',
+    help: 'GraphQL requests served by this subgraph, by operation name and HTTP status.',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'brigade_subgraph_request_duration_seconds',
+    help: 'Time to serve a GraphQL request, by operation name and HTTP status.',
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const names = new Set<string>();
+  return {
+    registry,
+    observe(operationName: string | undefined, status: number, seconds: number) {
+      let operation = operationName && /^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(operationName) ? operationName : 'anonymous';
+      if (operation !== 'anonymous' && !names.has(operation)) {
+        if (names.size < 200) names.add(operation);
+        else operation = 'other';
+      }
+      requests.inc({ operation, status: String(status) });
+      duration.observe({ operation, status: String(status) }, seconds);
+    },
+  };
 }
