@@ -223,6 +223,7 @@ describe('gateway observability', () => {
     expect(request.attributes['graphql.operation.name']).toBe('Menu');
     const sent = proxy.seen.slice(before).map((h) => h.traceparent);
     expect(sent).toEqual([`00-${traceId}-${fetchSpan.spanContext().spanId}-01`]);
+    expect(await menu.waitForLine((line) => line.traceId === traceId)).toMatchObject({ service: 'menu', msg: 'request' });
   });
 
   it('when tracing is off, then no span is made and the client traceparent is passed on unchanged', async () => {

@@ -111,7 +111,9 @@ export async function createSubgraphServer<Deps extends object>(
       '/graphql': async (req, res) => {
         const started = performance.now();
         const requestId = requestIdOf(req);
-        const log = logger.child({ reqId: requestId });
+        // The gateway's fetch span id travels in traceparent: logging its trace id joins logs to traces.
+        const traceId = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(String(req.headers.traceparent ?? ''))?.[1];
+        const log = logger.child(traceId ? { reqId: requestId, traceId } : { reqId: requestId });
         const header = req.headers.authorization;
         const token = typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
         if (!token) {
