@@ -5,6 +5,16 @@ import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { GatewayContext } from './context.js';
 
+interface Reply {
+  statusCode: number;
+  text: string;
+}
+
+const isTimeout = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+};
+
 export interface SubgraphDataSourceOptions {
   name: string;
   url: string;
@@ -19,13 +29,15 @@ export interface SubgraphDataSourceOptions {
 
 /**
  * Brigade's subgraph fetcher: an undici keep-alive pool per subgraph, a hard timeout per call, and the
- * caller's identity only inside a credential minted for this one subgraph. Nothing of the client's own
+ * caller's identity only inside a credential minted for this one subgraph, and in-flight sharing of
+ * identical query fetches. Nothing of the client's own
  * headers is forwarded, so a spoofed `x-user-id` never reaches a subgraph. No retries: a mutation must
  * never run twice.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly inFlight = new Map<string, Promise<Reply>>();
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const url = new URL(options.url);
@@ -41,10 +53,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { request } = options;
     // Health checks and schema loads carry no request context: they go out with the gateway's own credential.
     const context = 'incomingRequestContext' in options ? options.context : undefined;
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      authorization: `Bearer ${await this.options.minter.mint(this.options.name, context?.viewer ?? ANONYMOUS)}`,
-    };
+    const token = await this.options.minter.mint(this.options.name, context?.viewer ?? ANONYMOUS);
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
     const traced = context ? this.options.traceFetch?.(this.options.name, context) : undefined;
     const traceparent = traced?.traceparent ?? context?.traceparent;
@@ -54,30 +64,55 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       variables: request.variables,
       operationName: request.operationName,
     });
+    // Identical fetches of concurrent queries share one subgraph call: same subgraph, same body, same credential
+    // (minted per viewer, so never across viewers). Never for mutations, and not for traced fetches (own spans).
+    const shareable =
+      !traced && 'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
     const started = performance.now();
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
-      const response = await this.pool.request({ path: this.path, method: 'POST', headers, body, signal });
-      const text = await response.body.text();
+      const reply = shareable ? this.shared(`${token}\u0000${body}`, headers, body) : this.send(headers, body);
+      const { statusCode, text } = await reply;
       let parsed: GatewayGraphQLResponse | undefined;
       try {
+        // Parsed per caller: Apollo Gateway merges into the objects it receives, so sharers must not share them.
         parsed = JSON.parse(text) as GatewayGraphQLResponse;
       } catch {
         // handled below: a non-JSON answer is a subgraph failure
       }
       if (!parsed || typeof parsed !== 'object' || (!('data' in parsed) && !('errors' in parsed))) {
-        throw subgraphError(this.options.name, `HTTP ${response.statusCode} without a GraphQL body`, affectedPath(options));
+        throw subgraphError(this.options.name, `HTTP ${statusCode} without a GraphQL body`, affectedPath(options));
       }
       this.options.onFetch?.(this.options.name, 'ok', (performance.now() - started) / 1000);
       traced?.end(parsed.errors?.length ? 'graphql errors' : undefined);
       return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
     } catch (error) {
-      const timedOut = signal.aborted;
+      const timedOut = isTimeout(error);
       this.options.onFetch?.(this.options.name, timedOut ? 'timeout' : 'error', (performance.now() - started) / 1000);
       traced?.end(timedOut ? 'timeout' : 'unreachable');
       if (error instanceof GraphQLError) throw error;
       throw subgraphError(this.options.name, timedOut ? 'timed out' : 'unreachable', affectedPath(options));
     }
+  }
+
+  private shared(key: string, headers: Record<string, string>, body: string): Promise<Reply> {
+    let reply = this.inFlight.get(key);
+    if (!reply) {
+      reply = this.send(headers, body);
+      this.inFlight.set(key, reply);
+      const forget = () => this.inFlight.delete(key);
+      reply.then(forget, forget);
+    }
+    return reply;
+  }
+
+  /**
+   * One call, bounded by undici's own timers (time to the response head, then between body chunks) rather
+   * than an AbortSignal.timeout per call: no timer and signal allocated for every fetch.
+   */
+  private async send(headers: Record<string, string>, body: string): Promise<Reply> {
+    const timeout = this.options.timeoutMs;
+    const response = await this.pool.request({ path: this.path, method: 'POST', headers, body, headersTimeout: timeout, bodyTimeout: timeout });
+    return { statusCode: response.statusCode, text: await response.body.text() };
   }
 
   close(): Promise<void> {
