@@ -1,7 +1,20 @@
-import { createLogger, runService } from '@brigade/platform';
+import cluster from 'node:cluster';
+import { createLogger, parseEnv, runService } from '@brigade/platform';
+import { z } from 'zod';
+import { runPrimary, runWorker } from './cluster.js';
 import { loadConfig } from './config.js';
 import { createGateway } from './gateway.js';
 
 const config = await loadConfig(process.env);
 const logger = createLogger('gateway', { level: config.logLevel });
-await runService({ name: 'gateway', logger, host: config.host, port: config.port, start: () => createGateway(config, { logger }) });
+// One process per core: the gateway is CPU-bound, and node:cluster spreads connections over the workers.
+const { GATEWAY_WORKERS: workers } = parseEnv(z.object({ GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1) }), process.env);
+const start = () => createGateway(config, { logger });
+
+if (workers === 1) {
+  await runService({ name: 'gateway', logger, host: config.host, port: config.port, start });
+} else if (cluster.isPrimary) {
+  runPrimary({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs });
+} else {
+  await runWorker({ logger: logger.child({ worker: cluster.worker?.id }), host: config.host, port: config.port, start });
+}
