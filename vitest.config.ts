@@ -1,6 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // graphql ships CommonJS (main) and ESM (module) builds. Node hands the packages we run (Apollo Server,
+    // Gateway, federation) the CommonJS one while Vite would hand our sources the ESM one: two copies whose
+    // GraphQLError and schema classes fail each other's instanceof checks (Apollo Server then re-wraps our
+    // errors and drops their path). Tests must load the one copy production loads.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'bench/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
