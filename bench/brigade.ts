@@ -16,13 +16,13 @@ const MAIN = join(REPO_ROOT, 'gateway/src/main.ts');
 export async function startBrigadeGateway(
   supergraphPath: string,
   port: number,
-  options: { cpus?: string } = {},
+  options: { cpus?: string; workers?: number; nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<StartedGateway | null> {
   if (!existsSync(MAIN)) return null;
   // A fresh keyring: the gateway refuses to start without its signing key, and the guild subgraphs ignore the
   // internal credentials it mints (minting them is part of what is measured).
   const keyring = await generateKeyring();
-  const { command, args } = nodeTs(MAIN);
+  const { command, args } = nodeTs(MAIN, [], options.nodeFlags);
   const proc = startProcess({
     name: 'brigade-gateway',
     command,
@@ -36,9 +36,16 @@ export async function startBrigadeGateway(
       SUPERGRAPH_PATH: supergraphPath,
       SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys.gateway),
       SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
-      GATEWAY_WORKERS: '1',
+      GATEWAY_WORKERS: String(options.workers ?? 1),
       LOG_LEVEL: 'warn',
+      // Every limit stays on; only the cost budget is raised: TestQuery nests lists five deep, which the cost
+      // analysis (10 per unsized list) estimates far above the default 5000 of Brigade's own schema.
+      MAX_COST: '10000000',
+      // The rate limiter runs (its cost is part of the measurement) with a budget one loopback client never reaches.
+      RATE_LIMIT_IP: '1000000000',
+      ...options.env,
     },
   });
-  return { url: `http://127.0.0.1:${port}/graphql`, proc, description: 'gateway/src/main.ts, 1 worker' };
+  const workers = options.workers ?? 1;
+  return { url: `http://127.0.0.1:${port}/graphql`, proc, description: `gateway/src/main.ts, ${workers} worker${workers === 1 ? '' : 's'}` };
 }
