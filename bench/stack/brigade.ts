@@ -7,6 +7,7 @@ import { SEED_MENU, type Viewer, userViewer } from '@brigade/platform';
 import { createClient, type GraphQLClient, type SignedInUser } from '@brigade/testing';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { join } from 'node:path';
+import { GATEWAY_NODE_OPTIONS } from '../brigade.js';
 import { postText, waitUntil } from '../lib/http.js';
 import { freePort, nodeTs, REPO_ROOT, startProcess, type ManagedProcess } from '../lib/proc.js';
 
@@ -53,9 +54,11 @@ export function gatewayEnv(info: StackInfo, port: number, workers: number): Node
     SERVICE_SIGNING_KEY: JSON.stringify(info.signingKey),
     SERVICE_TRUSTED_KEYS: JSON.stringify(info.trusted),
     GATEWAY_WORKERS: String(workers),
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, GATEWAY_NODE_OPTIONS].filter(Boolean).join(' '),
     LOG_LEVEL: 'warn',
     RATE_LIMIT_IP: '1000000000',
     RATE_LIMIT_USER: '1000000000',
+    RATE_LIMIT_AUTH_FIELDS: '1000000000',
   };
 }
 
