@@ -94,7 +94,7 @@ describe.each(ENGINES)('orders through the gateway, on %s', (engine) => {
     const placed = await place(alice, { lines: lines(['Brownie', 1]) });
     const id = placed.data!.placeOrder.order.id;
     const byId = await stack.query(`query($id: ID!) { order(id: $id) { id } }`, { variables: { id }, token: bob.accessToken });
-    expect(byId.errors).toBeUndefined();
+    expect(byId.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(byId.data!.order).toBeNull();
     const page = await stack.query(`query { myOrders(first: 1) { edges { cursor } } }`, { token: alice.accessToken });
     const cursor = page.data!.myOrders.edges[0].cursor;

@@ -112,8 +112,13 @@ const DateTime = new GraphQLScalarType<Date, string>({
 export const resolvers = {
   DateTime,
   Query: {
-    order: async (_: unknown, args: { id: string }, ctx: OrdersContext) =>
-      visibleTo(ctx.viewer, await ctx.orderLoader.load(args.id)),
+    order: async (_: unknown, args: { id: string }, ctx: OrdersContext) => {
+      const order = await ctx.orderLoader.load(args.id);
+      const visible = visibleTo(ctx.viewer, order);
+      // DESIGN.md: not the owner → FORBIDDEN. Orders a customer never sees (PENDING, REJECTED) stay null.
+      if (!visible && order && isVisible(order.status)) throw new ForbiddenError('This order belongs to another customer.');
+      return visible;
+    },
     myOrders: (_: unknown, args: PageArgs, ctx: OrdersContext) =>
       connection(ctx, args, { customerId: userId(ctx.viewer) }),
     orders: (_: unknown, args: PageArgs & { status?: VisibleStatus | null }, ctx: OrdersContext) =>
