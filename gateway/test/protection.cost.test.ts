@@ -42,6 +42,10 @@ describe('operation cost from @cost / @listSize', () => {
     expect(cost('{ orders { edges { node { id } } } }')).toBe(1 + 20 * 2);
   });
 
+  it('when the slicing argument asks more than a page can hold, then it costs one full page, not the ask', () => {
+    expect(cost('{ orders(first: 100000) { edges { node { id } } } }')).toBe(1 + 100 * 2);
+  });
+
   it('when fragments are used, then their selections are counted like inline ones', () => {
     expect(cost('{ items { ...F } } fragment F on Item { price { amount } }')).toBe(100);
   });

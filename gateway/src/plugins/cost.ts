@@ -194,12 +194,18 @@ function fieldCost(walk: Walk, node: FieldNode, parent: GraphQLNamedType, sized:
   return cost;
 }
 
+/**
+ * Brigade's paginated fields serve at most this many items whatever `first` asks (orders caps pages at 100),
+ * so a larger slicing argument costs what it can actually return instead of refusing the operation.
+ */
+const SLICE_CAP = 100;
+
 /** The largest slicing argument given (literal, variable or the argument's default), else the assumed size. */
 function sizeFrom(walk: Walk, node: FieldNode, field: GraphQLField<unknown, unknown>, listSize: ListSize): number | undefined {
   let size: number | undefined;
   for (const name of listSize.slicingArguments ?? []) {
     const value = argumentValue(walk, node, field, name);
-    if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 0, value);
+    if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 0, Math.min(value, SLICE_CAP));
   }
   return size ?? listSize.assumedSize;
 }
