@@ -3,7 +3,7 @@
  * embedded databases (kept in .data/ across restarts), waits until each is ready, prints the gateway URL,
  * and on Ctrl-C stops them all cleanly.
  */
-import { DEFAULT_DATA_DIR, DEFAULT_PORTS, loadDevKeyring, type ServiceName } from '@brigade/platform';
+import { DEFAULT_DATA_DIR, DEFAULT_PORTS, generateKeyring, loadDevKeyring, type ServiceName } from '@brigade/platform';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,14 +33,21 @@ if (!outcome.supergraphSdl) {
 const supergraphPath = resolve(ROOT, 'supergraph.graphql');
 if (readFileSync(supergraphPath, 'utf8') !== outcome.supergraphSdl) writeFileSync(supergraphPath, outcome.supergraphSdl);
 
-// Created once here so the seven processes do not race to create it.
-await loadDevKeyring(process.env.DATA_DIR ?? DEFAULT_DATA_DIR);
+// One keyring for the seven processes, handed to each: kept in the data folder, or fresh when in memory.
+const dataDir = process.env.DATA_DIR ?? DEFAULT_DATA_DIR;
+const keyring = dataDir === 'memory' ? await generateKeyring() : await loadDevKeyring(dataDir);
 
 const children = new Map<ServiceName, ChildProcess>();
 let stopping = false;
 
 function launch(name: ServiceName): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(portOf(name)), HOST: host };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(portOf(name)),
+    HOST: host,
+    SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys[name]),
+    SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
+  };
   if (name === 'kitchen' || name === 'bar' || name === 'bakery') env.STATION = name;
   for (const other of SUBGRAPH_ORDER) {
     env[`SUBGRAPH_${other.toUpperCase()}_URL`] ??= `http://${host}:${portOf(other)}/graphql`;

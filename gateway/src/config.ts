@@ -12,7 +12,8 @@ export interface GatewayConfig extends ServiceConfig {
   readonly subgraphTimeoutMs: number;
   /** Keep-alive connections per subgraph. */
   readonly subgraphConnections: number;
-  readonly jwksUrl: string;
+  /** Explicit `AUTH_JWKS_URL`, or derived from `SUBGRAPH_AUTH_URL`; else the supergraph's auth routing URL is used. */
+  readonly jwksUrl?: string;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly healthCheckIntervalMs: number;
@@ -47,14 +48,13 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     const url = env[`SUBGRAPH_${name.toUpperCase()}_URL`];
     if (url) subgraphUrls[name] = parseEnv(z.object({ [`SUBGRAPH_${name.toUpperCase()}_URL`]: z.string().url() }), env)[`SUBGRAPH_${name.toUpperCase()}_URL`]!;
   }
-  const authUrl = subgraphUrls.auth ?? 'http://127.0.0.1:4001/graphql';
   return {
     ...base,
     supergraphPath: resolve(own.SUPERGRAPH_PATH),
     subgraphUrls,
     subgraphTimeoutMs: own.SUBGRAPH_TIMEOUT_MS,
     subgraphConnections: own.SUBGRAPH_CONNECTIONS,
-    jwksUrl: own.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', authUrl).toString(),
+    jwksUrl: own.AUTH_JWKS_URL ?? (subgraphUrls.auth ? new URL('/.well-known/jwks.json', subgraphUrls.auth).toString() : undefined),
     jwtIssuer: own.JWT_ISSUER,
     jwtAudience: own.JWT_AUDIENCE,
     healthCheckIntervalMs: own.HEALTH_CHECK_INTERVAL_MS,

@@ -60,6 +60,9 @@ export async function createGateway(
   const health = new SubgraphHealth(config.healthCheckIntervalMs, logger);
   const initialSdl = await readFile(config.supergraphPath, 'utf8');
   const routingUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
+  const authRoutingUrl = subgraphsOf(initialSdl).get('auth');
+  if (!config.jwksUrl && !authRoutingUrl) throw new Error('no auth subgraph in the supergraph: set AUTH_JWKS_URL');
+  const jwksUrl = config.jwksUrl ?? new URL('/.well-known/jwks.json', authRoutingUrl).toString();
 
   const apolloGateway = new ApolloGateway({
     logger,
@@ -122,11 +125,11 @@ export async function createGateway(
   await apollo.start();
 
   const verifier = createAccessTokenVerifier({
-    jwksUrl: config.jwksUrl,
+    jwksUrl,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
   });
-  const jwks = createJwksProxy(config.jwksUrl);
+  const jwks = createJwksProxy(jwksUrl);
 
   const graphql = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@brigade/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../', import.meta.url).pathname;
+const SERVICES = ['gateway', 'auth', 'menu', 'orders', 'kitchen', 'bar', 'bakery'];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Runs `npm start`'s script as a user would, resolving once it prints that Brigade is ready. */
+function start(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output.slice(-3000)}`)), 110_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Brigade is ready')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}) before ready:\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+}
+
+describe('npm start', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'brigade-start-'));
+  let running: ChildProcess | undefined;
+  afterAll(() => {
+    running?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('when started, then the gateway serves the menu with stock; Ctrl-C stops every process; a restart keeps the data', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+    delete env.NODE_ENV;
+    for (const service of SERVICES) env[`${service.toUpperCase()}_PORT`] = String(await freePort());
+    const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
+    const client = createClient(gateway, { email: 'admin@brigade.local', password: 'brigade-admin' });
+    const coffeeStock = async () => {
+      const result = await client.query('{ menu(category: DRINK) { name stock } }');
+      return (result.data!.menu as { name: string; stock: number }[]).find((i) => i.name === 'Coffee')!.stock;
+    };
+
+    const first = await start(env);
+    running = first.child;
+    expect(first.output()).toContain(gateway);
+    const menu = await client.query('{ menu { name stock available } }');
+    expect(menu.data!.menu).toHaveLength(12);
+    const before = await coffeeStock();
+    const restock = await client.query('mutation { restockDrink(id: "b0ca1b98-2100-4ffc-8f7e-08941e623628", quantity: 5) { stock } }', {
+      token: await client.adminToken(),
+    });
+    expect(restock.data?.restockDrink.stock).toBe(before + 5);
+    expect(await stop(first.child)).toBe(0);
+    await expect(fetch(gateway)).rejects.toThrow();
+
+    const second = await start(env);
+    running = second.child;
+    expect(await coffeeStock()).toBe(before + 5);
+    expect(await stop(second.child)).toBe(0);
+    running = undefined;
+  }, 300_000);
+});
