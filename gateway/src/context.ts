@@ -9,4 +9,6 @@ export interface GatewayContext extends BaseContext {
   readonly traceparent?: string;
   /** The client's address, for per-IP limits. */
   readonly clientIp: string;
+  /** The HTTP response this operation answers, so the access log knows it was logged (see observability). */
+  readonly httpResponse?: object;
 }

@@ -53,7 +53,7 @@ export async function createGateway(
   const metrics = createGatewayMetrics();
   const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, exporter: options.spanExporter });
   const spans: RequestSpans = new WeakMap();
-  const observed: ObservedRequests = new Map();
+  const observed: ObservedRequests = new WeakSet();
   const protection = await createProtection(config, { logger, onReject: (kind) => metrics.onReject(kind) });
   const minter = new CredentialMinter('gateway', config.signingKey);
   const dataSources: SubgraphDataSource[] = [];
@@ -157,11 +157,13 @@ export async function createGateway(
       requestId,
       logger: logger.child({ reqId: requestId }),
       clientIp: protection.clientIp(req),
+      httpResponse: res,
       ...(typeof traceparent === 'string' ? { traceparent } : {}),
     };
     await executeGraphQL(apollo, request, async () => context, res, { [REQUEST_ID_HEADER]: requestId });
   };
 
+  const observedGraphql = observeRefusals(graphql, { metrics, logger, observed });
   const app = createHttpApp({
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -173,12 +175,12 @@ export async function createGateway(
       await tracing?.shutdown();
     },
     routes: {
-      '/graphql': observeRefusals(graphql, { metrics, logger, observed }),
+      '/graphql': observedGraphql,
       '/': config.production
         ? () => {
             throw new HttpError(404, 'NOT_FOUND', 'Not found.');
           }
-        : graphql,
+        : observedGraphql,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/metrics': async (_req, res) => {
         const body = await metrics.registry.metrics();

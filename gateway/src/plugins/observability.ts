@@ -6,8 +6,8 @@ import { endSpan, type GatewayTracing, type Span } from '../tracing.js';
 
 /** The request span of each in-flight operation, for the data source's fetch spans. */
 export type RequestSpans = WeakMap<GatewayContext, Span>;
-/** Request ids whose operation the plugin has observed, not yet seen finishing by `observeRefusals`. */
-export type ObservedRequests = Map<string, number>;
+/** HTTP responses whose operation the plugin has logged; weak, so nothing has to be cleaned up. */
+export type ObservedRequests = WeakSet<object>;
 
 /**
  * One access-log line, one metrics sample and (when tracing) one span per operation. The line names the
@@ -29,7 +29,7 @@ export function observabilityPlugin(options: {
       return {
         async willSendResponse({ request, response, operation, operationName, errors }) {
           const seconds = (performance.now() - started) / 1000;
-          observed.set(contextValue.requestId, (observed.get(contextValue.requestId) ?? 0) + 1);
+          if (contextValue.httpResponse) observed.add(contextValue.httpResponse);
           const status = response.http.status ?? 200;
           const sent = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           const errorCount = sent?.length ?? errors?.length ?? 0;
@@ -92,11 +92,8 @@ export function observeRefusals(
   return (req, res) => {
     const started = performance.now();
     res.once('finish', () => {
+      if (observed.has(res) || res.statusCode < 400) return;
       const requestId = String(res.getHeader('x-request-id') ?? requestIdOf(req));
-      const seen = observed.get(requestId) ?? 0;
-      if (seen > 1) observed.set(requestId, seen - 1);
-      else observed.delete(requestId);
-      if (seen > 0 || res.statusCode < 400) return;
       const seconds = (performance.now() - started) / 1000;
       metrics.observeRequest('anonymous', 'rejected', seconds);
       logger.info(
