@@ -5,7 +5,7 @@ import type {
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
 import type { Logger } from '@brigade/platform';
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { Kind, print, type OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
 import {
   applyRemovals,
@@ -38,7 +38,7 @@ export function withAuthorization(gateway: ApolloGateway, logger: Logger): Gatew
       if (!policy) throw new Error('authorization policy unavailable');
       const { viewer } = requestContext.context as unknown as GatewayContext;
       const filtered = filterOperation(policy, requestContext.document, requestContext.operationName, viewer);
-      if (filtered.removals.length === 0) return execute(requestContext);
+      if (filtered.document === requestContext.document) return execute(requestContext);
       if (filtered.empty) return applyRemovals({ data: {} }, filtered) as never;
       const operation = filtered.document.definitions.find(
         (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
@@ -48,7 +48,10 @@ export function withAuthorization(gateway: ApolloGateway, logger: Logger): Gatew
         document: filtered.document,
         operation,
         // The gateway caches query plans by queryHash: a filtered document must not share its plan.
-        queryHash: createHash('sha256').update(`${requestContext.queryHash}\n${filtered.permissionKey}`).digest('hex'),
+        // A filter that removed only `__typename` selections records no removal: key its plan by the document.
+        queryHash: createHash('sha256')
+          .update(`${requestContext.queryHash}\n${filtered.permissionKey || print(filtered.document)}`)
+          .digest('hex'),
       } as GatewayGraphQLRequestContext);
       return applyRemovals(result as never, filtered) as never;
     };
