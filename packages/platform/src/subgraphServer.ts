@@ -101,7 +101,8 @@ export async function createSubgraphServer<Deps extends object>(
       '/ready': async (_req, res) => {
         if (app.draining) return sendJson(res, 503, { status: 'draining' });
         try {
-          await options.ready?.();
+          // A probe must answer: a database that hangs means not ready, within the probe's own timeout.
+          await withTimeout(options.ready?.(), READY_TIMEOUT_MS);
           sendJson(res, 200, { status: 'ready' });
         } catch (error) {
           logger.warn({ err: error }, 'not ready');
@@ -187,4 +188,15 @@ function subgraphMetrics(subgraph: string) {
       duration.observe({ operation, status: String(status) }, seconds);
     },
   };
+}
+
+const READY_TIMEOUT_MS = 2_000;
+
+function withTimeout(work: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!work) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`readiness check exceeded ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

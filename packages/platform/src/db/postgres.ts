@@ -19,7 +19,19 @@ export async function openPostgres(url: string, schema: string, poolSize: number
   } finally {
     await setup.end();
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+  // Bounded waits everywhere: a saturated pool, a lock held by a stuck transaction or a slow query fails
+  // the request instead of hanging it (callers such as orders have long given up by then).
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5_000,
+    options: [
+      `-c search_path=${schema}`,
+      '-c statement_timeout=10000',
+      '-c lock_timeout=5000',
+      '-c idle_in_transaction_session_timeout=30000',
+    ].join(' '),
+  });
   // An idle client that loses its connection emits 'error' on the pool; without a listener node would crash.
   pool.on('error', () => undefined);
   return {
