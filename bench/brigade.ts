@@ -48,6 +48,8 @@ export async function startBrigadeGateway(
       // Every limit stays on; only the cost budget is raised: TestQuery nests lists five deep, which the cost
       // analysis (10 per unsized list) estimates far above the default 5000 of Brigade's own schema.
       MAX_COST: '10000000',
+      // The guild supergraph has no auth subgraph; the bench calls anonymously, so the key set is never fetched.
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
       // The rate limiter runs (its cost is part of the measurement) with a budget one loopback client never reaches.
       RATE_LIMIT_IP: '1000000000',
       ...options.env,
