@@ -10,11 +10,16 @@ export interface OrdersConfig extends ServiceConfig {
   /** Per station call (reserve, confirm, release). */
   readonly stationTimeoutMs: number;
   readonly menuTimeoutMs: number;
+  /**
+   * The budget of one placeOrder (menu lookup, reserves, confirms, a replay's wait). Must stay below the
+   * gateway's SUBGRAPH_TIMEOUT_MS, or the gateway reports a failure for an order that then gets placed.
+   */
+  readonly deadlineMs: number;
   /** How often the sweeper finishes abandoned sagas and owed releases. */
   readonly recoveryIntervalMs: number;
   /**
    * How old an unfinished saga must be before the sweeper takes it over. Longer than a live saga can
-   * take (reserve + confirm + release, each bounded by the station timeout), so it never races one.
+   * stay PENDING (it leaves PENDING right after its deadline), so the sweeper never races one.
    */
   readonly recoveryGraceMs: number;
   readonly fault?: OrdersFault;
@@ -24,6 +29,7 @@ const ms = z.coerce.number().int().min(1).max(600_000);
 const ordersSchema = z.object({
   STATION_TIMEOUT_MS: ms.default(2_000),
   MENU_TIMEOUT_MS: ms.default(2_000),
+  ORDERS_DEADLINE_MS: ms.default(4_000),
   ORDERS_RECOVERY_INTERVAL_MS: ms.default(10_000),
   ORDERS_RECOVERY_GRACE_MS: ms.optional(),
   ORDERS_FAULT: z.enum(['exit-after-reserve']).optional(),
@@ -41,8 +47,9 @@ export async function loadConfig(env: Env): Promise<OrdersConfig> {
     stationUrls: Object.fromEntries(STATIONS.map((s) => [s, subgraphUrl(env, s)])) as Record<StationName, string>,
     stationTimeoutMs: own.STATION_TIMEOUT_MS,
     menuTimeoutMs: own.MENU_TIMEOUT_MS,
+    deadlineMs: own.ORDERS_DEADLINE_MS,
     recoveryIntervalMs: own.ORDERS_RECOVERY_INTERVAL_MS,
-    recoveryGraceMs: own.ORDERS_RECOVERY_GRACE_MS ?? 4 * own.STATION_TIMEOUT_MS + 2_000,
+    recoveryGraceMs: own.ORDERS_RECOVERY_GRACE_MS ?? 2 * own.ORDERS_DEADLINE_MS + 2_000,
     fault: own.ORDERS_FAULT,
   };
 }

@@ -66,8 +66,9 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       menu: new MenuClient(client('menu', config.menuUrl, config.menuTimeoutMs)),
       stations,
       logger,
-      // A live saga makes at most three rounds of station calls (reserve, confirm, release).
-      replayWaitMs: 3 * config.stationTimeoutMs + 1_000,
+      deadlineMs: config.deadlineMs,
+      menuTimeoutMs: config.menuTimeoutMs,
+      stationTimeoutMs: config.stationTimeoutMs,
       faults,
     });
     const sweeper = new RecoverySweeper({ store: orders, stations, logger, graceMs: config.recoveryGraceMs });
@@ -90,7 +91,7 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       ready: () => orders.ping(),
       onStop: async () => {
         clearInterval(timer);
-        await sweeper.idle();
+        await Promise.all([sweeper.idle(), saga.idle()]);
         await db.close();
       },
     });

@@ -11,6 +11,7 @@ import {
   item,
   lines,
   startBlackHole,
+  startDelayProxy,
   startHarness,
   type Harness,
 } from './support.js';
@@ -71,6 +72,76 @@ describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
     const r = await h.orders(PLACE, { input: { lines: lines(['Pasta', 1]) } }, customer('menu-less'));
     expect(codesOf(r)).toEqual(['SERVICE_UNAVAILABLE']);
     expect(r.data).toBeNull();
+  });
+
+  it('when the menu and the bar are each slow but within their timeouts and together overrun ORDERS_DEADLINE_MS, then the order is rejected STATION_UNAVAILABLE before the gateway would give up, is never placed, and holds nothing', async () => {
+    const menuDelay = 900;
+    const confirmDelay = 4_000;
+    const deadline = 1_500;
+    const menuProxy = await startDelayProxy(() => menuDelay);
+    // Only confirmations are slow: the holds are granted, so the deadline has stock to give back.
+    const barProxy = await startDelayProxy((body) => (body.includes('confirmReservation') ? confirmDelay : 0));
+    cleanup.push(() => menuProxy.stop(), () => barProxy.stop());
+    const h = await start({
+      menuUrlOverride: menuProxy.url,
+      stationUrlOverrides: { bar: barProxy.url },
+      ordersEnv: { ORDERS_DEADLINE_MS: String(deadline), MENU_TIMEOUT_MS: '10000', STATION_TIMEOUT_MS: '10000' },
+    });
+    menuProxy.target = h.menuUrl;
+    barProxy.target = h.stationUrl('bar');
+    const wine = await h.stock('bar', item('Wine').id);
+    const pasta = await h.stock('kitchen', item('Pasta').id);
+    const owner = customer('overrun');
+    const input = { lines: lines(['Wine', 1], ['Pasta', 2]), idempotencyKey: `overrun-${engine}` };
+
+    const started = Date.now();
+    const r = await h.orders(PLACE, { input }, owner);
+    const elapsed = Date.now() - started;
+    expect(r.data.placeOrder).toMatchObject({ __typename: 'OrderRejected', reason: 'STATION_UNAVAILABLE' });
+    // Without the deadline the saga would wait out the slow confirmation (menu + confirm delays) and place
+    // the order; the bound is the deadline plus generous slack, far below that.
+    expect(elapsed).toBeLessThan(menuDelay + confirmDelay);
+    expect(elapsed).toBeLessThan(deadline + 2_000);
+
+    // The late confirmation still reaches the bar; the release must win over it either way.
+    await barProxy.settled();
+    await eventually('the bar has its wine back', async () => (await h.stock('bar', item('Wine').id)) === wine);
+    await eventually('the kitchen has its pasta back', async () => (await h.stock('kitchen', item('Pasta').id)) === pasta);
+    expect((await h.orders(MY_ORDERS, {}, owner)).data.myOrders.edges).toEqual([]);
+    const replay = await h.orders(PLACE, { input }, owner);
+    expect(replay.data.placeOrder).toMatchObject({ __typename: 'OrderRejected', reason: 'STATION_UNAVAILABLE' });
+  });
+
+  it('when the saga finishes its confirmations only after the deadline, then it withdraws the order instead of placing it, and a keyed replay meanwhile gets CONFLICT', async () => {
+    let resume!: () => void;
+    const stalled = new Promise<void>((resolve) => (resume = resolve));
+    let granted!: () => void;
+    const holdsGranted = new Promise<void>((resolve) => (granted = resolve));
+    const h = await start({
+      ordersEnv: { ORDERS_DEADLINE_MS: '500' },
+      ordersOptions: {
+        faults: {
+          afterReserve: () => {
+            granted();
+            return stalled;
+          },
+        },
+      },
+    });
+    const steak = await h.stock('kitchen', item('Steak').id);
+    const soda = await h.stock('bar', item('Soda').id);
+    const owner = customer('late');
+    const input = { lines: lines(['Steak', 1], ['Soda', 1]), idempotencyKey: `late-${engine}` };
+    const first = h.orders(PLACE, { input }, owner);
+    await holdsGranted;
+    // The replay waits for the first request only until its own deadline, which ends after the first's.
+    const replay = await h.orders(PLACE, { input }, owner);
+    expect(codesOf(replay)).toEqual(['CONFLICT']);
+    resume();
+    expect((await first).data.placeOrder).toMatchObject({ __typename: 'OrderRejected', reason: 'STATION_UNAVAILABLE' });
+    await eventually('the kitchen has its steak back', async () => (await h.stock('kitchen', item('Steak').id)) === steak);
+    await eventually('the bar has its soda back', async () => (await h.stock('bar', item('Soda').id)) === soda);
+    expect((await h.orders(MY_ORDERS, {}, owner)).data.myOrders.edges).toEqual([]);
   });
 
   it('when a hold expires before the confirmation, then the order is rejected and every station gets its stock back', async () => {

@@ -4,6 +4,7 @@
  * Calls carry credentials minted the way the gateway (or orders) mints them.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import * as menu from '@brigade/menu';
@@ -53,6 +54,8 @@ interface Running {
 export interface Harness {
   readonly keyring: ServiceKeyring;
   readonly ordersUrl: string;
+  readonly menuUrl: string;
+  stationUrl(name: StationName): string;
   /** Calls orders as the gateway would, for `viewer`. */
   orders<T = any>(query: string, variables: Record<string, unknown>, viewer: Viewer): Promise<GraphQLResponse<T>>;
   /** Calls a station as `issuer` (default gateway) for `viewer` (default staff with stock:write). */
@@ -171,6 +174,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       get ordersUrl() {
         return orders!.url;
       },
+      menuUrl: menuServer.url,
+      stationUrl: (name) => stations[name].url,
       async orders(query, variables, viewer) {
         return post(orders!.url, await mint('gateway', 'orders', viewer), query, variables);
       },
@@ -247,6 +252,61 @@ export async function startBlackHole(): Promise<{ url: string; stop(): Promise<v
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface DelayProxy {
+  readonly url: string;
+  /** Where requests go once delayed; set after the real server started. */
+  target: string;
+  /** Resolves once every request the proxy accepted has reached its target and been answered. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A proxy in front of a subgraph that holds each request for `delayMs(body)` before forwarding it. It
+ * forwards even when the caller gave up meanwhile, as a slow network would deliver the request late.
+ */
+export async function startDelayProxy(delayMs: (body: string) => number): Promise<DelayProxy> {
+  const pending = new Set<Promise<void>>();
+  const server = createHttpServer((req, res) => {
+    const handled = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString('utf8');
+      await new Promise((resolve) => setTimeout(resolve, delayMs(body)));
+      const headers: Record<string, string> = {};
+      for (const name of ['content-type', 'authorization', 'x-request-id']) {
+        const value = req.headers[name];
+        if (typeof value === 'string') headers[name] = value;
+      }
+      try {
+        const response = await fetch(proxy.target, { method: 'POST', headers, body });
+        const text = await response.text();
+        res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json' });
+        res.end(text);
+      } catch {
+        res.writeHead(502).end();
+      }
+    })();
+    pending.add(handled);
+    void handled.finally(() => pending.delete(handled));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  const proxy: DelayProxy = {
+    url: `http://127.0.0.1:${address.port}/graphql`,
+    target: '',
+    async settled() {
+      while (pending.size) await Promise.allSettled([...pending]);
+    },
+    async stop() {
+      await proxy.settled();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return proxy;
 }
 
 export const PLACE = /* GraphQL */ `

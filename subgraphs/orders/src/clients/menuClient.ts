@@ -19,10 +19,10 @@ const STATION_OF: Record<MenuItemResult['station'], StationName> = { KITCHEN: 'k
 export class MenuClient implements MenuPort {
   constructor(private readonly client: ServiceClient) {}
 
-  async lookup(ids: readonly string[], requestId: string): Promise<(MenuItemInfo | null)[]> {
+  async lookup(ids: readonly string[], requestId: string, timeoutMs: number): Promise<(MenuItemInfo | null)[]> {
     let data: { menuItemsByIds: (MenuItemResult | null)[] };
     try {
-      data = await this.client.request(MENU_ITEMS, { ids }, { requestId });
+      data = await this.client.request(MENU_ITEMS, { ids }, { requestId, timeoutMs });
     } catch (error) {
       if (error instanceof ServiceCallError) throw new MenuUnavailableError(error.message);
       throw error;

@@ -23,13 +23,19 @@ interface Reservation {
 export class StationsClient implements StationPort {
   constructor(private readonly clients: Readonly<Record<StationName, ServiceClient>>) {}
 
-  async reserve(station: StationName, orderId: string, lines: readonly StockLine[], requestId: string): Promise<ReserveResult> {
+  async reserve(
+    station: StationName,
+    orderId: string,
+    lines: readonly StockLine[],
+    requestId: string,
+    timeoutMs: number,
+  ): Promise<ReserveResult> {
     let reservation: Reservation;
     try {
       ({ reserveStock: reservation } = await this.clients[station].request<{ reserveStock: Reservation }>(
         RESERVE,
         { orderId, lines },
-        { requestId },
+        { requestId, timeoutMs },
       ));
     } catch (error) {
       return { kind: 'failed', cause: (error as Error).message };
@@ -47,7 +53,7 @@ export class StationsClient implements StationPort {
     }
   }
 
-  async confirm(station: StationName, orderId: string, requestId: string): Promise<ConfirmResult> {
+  async confirm(station: StationName, orderId: string, requestId: string, timeoutMs: number): Promise<ConfirmResult> {
     let status: ReservationStatus;
     try {
       ({
@@ -55,7 +61,7 @@ export class StationsClient implements StationPort {
       } = await this.clients[station].request<{ confirmReservation: { status: ReservationStatus } }>(
         CONFIRM,
         { orderId },
-        { requestId },
+        { requestId, timeoutMs },
       ));
     } catch (error) {
       return { kind: 'failed', cause: (error as Error).message };

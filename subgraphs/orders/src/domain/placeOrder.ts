@@ -11,7 +11,8 @@ import {
   type Rejection,
   type RequestedLine,
 } from './order.js';
-import type { MenuPort, OrderStore, ReserveResult, StationPort } from './ports.js';
+import { Deadline } from './deadline.js';
+import { MenuUnavailableError, type ConfirmResult, type MenuPort, type OrderStore, type ReserveResult, type StationPort } from './ports.js';
 
 /** A repeated idempotency key whose first request is still running after we waited for it. */
 export class OrderInProgressError extends Error {}
@@ -26,8 +27,15 @@ export interface PlaceOrderSagaOptions {
   menu: MenuPort;
   stations: StationPort;
   logger: Logger;
-  /** How long a repeated key waits for its first request to finish. */
-  replayWaitMs: number;
+  /**
+   * The whole placeOrder's budget, replays waiting for their first request included. It must be below
+   * the gateway's subgraph timeout: past it the client has been told the call failed, so nothing may be
+   * placed after it.
+   */
+  deadlineMs: number;
+  /** Each call's own bound, cut to what is left of the deadline. */
+  menuTimeoutMs: number;
+  stationTimeoutMs: number;
   faults?: SagaFaults;
 }
 
@@ -46,20 +54,26 @@ export interface PlaceOrderRequest {
  * that rejected the order.
  */
 export class PlaceOrderSaga {
+  /** Compensating releases in flight: a saga out of time answers before they end; shutdown waits for them. */
+  private readonly releases = new Set<Promise<void>>();
+
   constructor(private readonly options: PlaceOrderSagaOptions) {}
 
   async place(request: PlaceOrderRequest): Promise<PlaceOrderOutcome> {
     const { store, menu } = this.options;
+    const deadline = new Deadline(this.options.deadlineMs);
     const lines = normaliseLines(request.lines, request.idempotencyKey);
     const key = request.idempotencyKey ?? null;
     if (key !== null) {
       // Replays answer from the first order without asking the menu, so they work even while it is down.
       const first = await store.findByKey(request.customerId, key);
-      if (first) return this.outcomeOf(first);
+      if (first) return this.outcomeOf(first, deadline);
     }
+    if (deadline.passed()) throw new MenuUnavailableError('the order deadline passed before the menu lookup');
     const items = await menu.lookup(
       lines.map((l) => l.menuItemId),
       request.requestId,
+      deadline.cap(this.options.menuTimeoutMs),
     );
     const unknown: LineRejection[] = lines.flatMap((l, i) =>
       items[i] ? [] : [{ menuItemId: l.menuItemId, reason: 'UNKNOWN_ITEM' as const, available: null }],
@@ -92,42 +106,56 @@ export class PlaceOrderSaga {
       // Lost the race for this key to a concurrent request: answer with that request's outcome.
       const first = await store.findByKey(request.customerId, key!);
       if (!first) throw new Error('idempotency conflict without a first order');
-      return this.outcomeOf(first);
+      return this.outcomeOf(first, deadline);
     }
-    return this.run(order, priced, request.requestId);
+    return this.run(order, priced, request.requestId, deadline);
   }
 
-  private async run(order: Order, lines: readonly OrderLine[], requestId: string): Promise<PlaceOrderOutcome> {
-    const { store, stations, faults, logger } = this.options;
+  /** Resolves once no release started by a finished saga is still running (shutdown waits for it). */
+  async idle(): Promise<void> {
+    await Promise.all(this.releases);
+  }
+
+  private async run(order: Order, lines: readonly OrderLine[], requestId: string, deadline: Deadline): Promise<PlaceOrderOutcome> {
+    const { store, stations, faults, logger, stationTimeoutMs } = this.options;
     const byStation = groupByStation(lines);
     const involved = [...byStation.keys()];
+    const unavailable = (station: StationName) =>
+      byStation.get(station)!.map((l) => ({ menuItemId: l.menuItemId, reason: 'STATION_UNAVAILABLE' as const, available: null }));
+    const outOfTime = { kind: 'failed', cause: 'the order deadline passed' } as const;
     const reserved = await Promise.all(
-      involved.map(async (station) => {
+      involved.map(async (station): Promise<readonly [StationName, ReserveResult]> => {
+        if (deadline.passed()) return [station, outOfTime];
         const stationLines = byStation.get(station)!.map((l) => ({ menuItemId: l.menuItemId, quantity: l.quantity }));
-        return [station, await stations.reserve(station, order.id, stationLines, requestId)] as const;
+        return [station, await stations.reserve(station, order.id, stationLines, requestId, deadline.cap(stationTimeoutMs))];
       }),
     );
     if (reserved.every(([, r]) => r.kind === 'held')) {
       await faults?.afterReserve?.(order.id);
       const confirmed = await Promise.all(
-        involved.map(async (station) => [station, await stations.confirm(station, order.id, requestId)] as const),
+        involved.map(async (station): Promise<readonly [StationName, ConfirmResult]> => {
+          if (deadline.passed()) return [station, outOfTime];
+          return [station, await stations.confirm(station, order.id, requestId, deadline.cap(stationTimeoutMs))];
+        }),
       );
       const lost = confirmed.filter(([, c]) => c.kind !== 'confirmed');
-      if (lost.length === 0) {
+      // Checked right before the decision: past the deadline the gateway has already answered the client
+      // with an error, so placing now would take stock for an order its customer believes failed.
+      if (lost.length === 0 && !deadline.passed()) {
         const placed = await store.markPlaced(order.id);
         if (placed) return { kind: 'placed', order: placed };
         // The sweeper judged this saga dead and compensated it; its verdict stands.
-        return this.outcomeOf((await store.get(order.id))!);
+        return this.outcomeOf((await store.get(order.id))!, deadline);
+      }
+      if (lost.length === 0) {
+        logger.warn({ orderId: order.id }, 'every station confirmed, but after the order deadline: withdrawing it');
+        return this.compensate(order.id, summarise(involved.flatMap(unavailable)), involved, requestId, deadline);
       }
       for (const [station, c] of lost) logger.warn({ orderId: order.id, station, result: c }, 'confirmation lost');
-      // A hold that expired before confirmation is not a stock shortage but our own slowness (or a
-      // station restart): report it as the station being unavailable, and give back what others confirmed.
-      const rejection = summarise(
-        lost.flatMap(([station]) =>
-          byStation.get(station)!.map((l) => ({ menuItemId: l.menuItemId, reason: 'STATION_UNAVAILABLE' as const, available: null })),
-        ),
-      );
-      return this.compensate(order.id, rejection, involved, requestId);
+      // A hold that expired (or a confirmation that ran out of time) is not a stock shortage but our own
+      // slowness or a station restart: report the station as unavailable, and give back what others
+      // confirmed (a release undoes a confirmation too).
+      return this.compensate(order.id, summarise(lost.flatMap(([station]) => unavailable(station))), involved, requestId, deadline);
     }
     const rejection = summarise(reserved.flatMap(([station, r]) => lineRejections(byStation.get(station)!, r)));
     // A refusal reserves nothing and is not recorded, so only stations that may hold something (granted,
@@ -136,30 +164,45 @@ export class PlaceOrderSaga {
     for (const [station, r] of reserved) {
       if (r.kind === 'failed') logger.warn({ orderId: order.id, station, cause: r.cause }, 'reservation failed');
     }
-    return this.compensate(order.id, rejection, toRelease, requestId);
+    return this.compensate(order.id, rejection, toRelease, requestId, deadline);
   }
 
+  /**
+   * Rejects the order (the decision), then releases. The answer waits for the releases only while the
+   * deadline lasts: past it the client must hear the rejection before the gateway gives up, so the
+   * releases finish in the background (each still bounded by the station timeout; one that fails is
+   * retried by the sweeper, as `stock_returned_at` stays unset).
+   */
   private async compensate(
     orderId: string,
     rejection: Rejection,
     toRelease: readonly StationName[],
     requestId: string,
+    deadline: Deadline,
   ): Promise<PlaceOrderOutcome> {
-    const { store } = this.options;
+    const { store, logger } = this.options;
     if (!(await store.markRejected(orderId, rejection, toRelease.length === 0))) {
-      return this.outcomeOf((await store.get(orderId))!);
+      return this.outcomeOf((await store.get(orderId))!, deadline);
     }
-    await releaseAll(this.options, orderId, toRelease, requestId);
+    if (toRelease.length === 0) return { kind: 'rejected', rejection };
+    const releasing = releaseAll(this.options, orderId, toRelease, requestId).then(
+      () => undefined,
+      (error: unknown) => logger.warn({ orderId, err: error }, 'release bookkeeping failed; the sweeper will retry'),
+    );
+    this.releases.add(releasing);
+    void releasing.finally(() => this.releases.delete(releasing));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([releasing, new Promise((resolve) => (timer = setTimeout(resolve, deadline.remainingMs())))]);
+    clearTimeout(timer);
     return { kind: 'rejected', rejection };
   }
 
-  /** The outcome of an existing order, waiting (briefly) while its saga is still running. */
-  private async outcomeOf(first: Order): Promise<PlaceOrderOutcome> {
+  /** The outcome of an existing order, waiting (within the deadline) while its saga is still running. */
+  private async outcomeOf(first: Order, deadline: Deadline): Promise<PlaceOrderOutcome> {
     let order = first;
-    const deadline = Date.now() + this.options.replayWaitMs;
     while (order.status === 'PENDING') {
-      if (Date.now() > deadline) throw new OrderInProgressError('The first order with this idempotency key is still being placed.');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (deadline.passed()) throw new OrderInProgressError('The first order with this idempotency key is still being placed.');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline.remainingMs())));
       order = (await this.options.store.get(order.id)) ?? order;
     }
     if (order.status === 'REJECTED') {

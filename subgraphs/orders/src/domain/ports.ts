@@ -15,8 +15,8 @@ export interface MenuItemInfo {
 export class MenuUnavailableError extends Error {}
 
 export interface MenuPort {
-  /** In the order asked; null for ids the menu does not know. */
-  lookup(ids: readonly string[], requestId: string): Promise<(MenuItemInfo | null)[]>;
+  /** In the order asked; null for ids the menu does not know. Gives up after `timeoutMs`. */
+  lookup(ids: readonly string[], requestId: string, timeoutMs: number): Promise<(MenuItemInfo | null)[]>;
 }
 
 export interface StockLine {
@@ -38,9 +38,16 @@ export type ConfirmResult =
   | { readonly kind: 'released' }
   | { readonly kind: 'failed'; readonly cause: string };
 
+/** `timeoutMs` bounds one call (the saga's share of its deadline); a call that runs out is `failed`. */
 export interface StationPort {
-  reserve(station: StationName, orderId: string, lines: readonly StockLine[], requestId: string): Promise<ReserveResult>;
-  confirm(station: StationName, orderId: string, requestId: string): Promise<ConfirmResult>;
+  reserve(
+    station: StationName,
+    orderId: string,
+    lines: readonly StockLine[],
+    requestId: string,
+    timeoutMs: number,
+  ): Promise<ReserveResult>;
+  confirm(station: StationName, orderId: string, requestId: string, timeoutMs: number): Promise<ConfirmResult>;
   /** Idempotent; throws when the station cannot be reached (the sweeper tries again later). */
   release(station: StationName, orderId: string, requestId: string): Promise<void>;
 }
