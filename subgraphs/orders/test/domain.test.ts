@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidCursorError, decodeCursor, encodeCursor } from '../src/domain/cursor.js';
-import { InvalidOrderError, normaliseLines, summarise } from '../src/domain/order.js';
+import { InvalidOrderError, MAX_AMOUNT_CENTS, normaliseLines, orderTotal, summarise } from '../src/domain/order.js';
 import { VISIBLE_STATUSES, cancelDecision, isVisible, nextStatus, type OrderStatus } from '../src/domain/status.js';
 
 const ID = '3b241101-e2bb-4255-8caf-4136c566a962';
@@ -32,6 +32,23 @@ describe('order domain', () => {
     expect(field(() => normaliseLines([{ menuItemId: 'a', quantity: 1.5 }]))).toBe('lines.0.quantity');
     expect(field(() => normaliseLines([{ menuItemId: 'a', quantity: 1 }], ''))).toBe('idempotencyKey');
     expect(field(() => normaliseLines([{ menuItemId: 'a', quantity: 50 }], 'k'.repeat(200)))).toBe('none');
+  });
+
+  it('when a total or a line subtotal would not fit a 32-bit amount, then the order is refused naming lines', () => {
+    const refusal = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return error instanceof InvalidOrderError ? error.field : 'other';
+      }
+      return 'none';
+    };
+    const line = (quantity: number, unitPriceCents: number) => ({ quantity, unitPriceCents });
+    expect(refusal(() => orderTotal(Array.from({ length: 50 }, () => line(50, 1_000_000))))).toBe('lines');
+    expect(refusal(() => orderTotal([line(50, 50_000_000)]))).toBe('lines');
+    expect(refusal(() => orderTotal([line(1, MAX_AMOUNT_CENTS), line(1, 1)]))).toBe('lines');
+    expect(orderTotal([line(1, MAX_AMOUNT_CENTS - 1), line(1, 1)])).toBe(MAX_AMOUNT_CENTS);
+    expect(orderTotal([line(2, 300), line(1, 1400)])).toBe(2000);
   });
 
   it('when reasons mix, then the most severe one leads', () => {

@@ -47,6 +47,8 @@ export interface RequestedLine {
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 50;
 export const MAX_IDEMPOTENCY_KEY = 200;
+/** Amounts are GraphQL `Int`s and stored as `integer`: neither holds more than a signed 32-bit value. */
+export const MAX_AMOUNT_CENTS = 2_147_483_647;
 
 export class InvalidOrderError extends Error {
   constructor(
@@ -84,6 +86,22 @@ export function normaliseLines(lines: readonly RequestedLine[], idempotencyKey?:
     }
   }
   return result;
+}
+
+/**
+ * The order's total in cents, refusing a line subtotal or total that `Money.amount` (and the column)
+ * cannot hold: 50 lines × 50 of a 1,000,000-cent item would otherwise fail as an unexplained server error.
+ */
+export function orderTotal(lines: readonly Pick<OrderLine, 'quantity' | 'unitPriceCents'>[]): number {
+  let total = 0;
+  for (const line of lines) {
+    const subtotal = line.quantity * line.unitPriceCents;
+    total += subtotal;
+    if (subtotal > MAX_AMOUNT_CENTS || total > MAX_AMOUNT_CENTS) {
+      throw new InvalidOrderError(`An order's total must not exceed ${MAX_AMOUNT_CENTS} cents.`, 'lines');
+    }
+  }
+  return total;
 }
 
 const SEVERITY: Record<RejectionReason, number> = { STATION_UNAVAILABLE: 3, UNKNOWN_ITEM: 2, OUT_OF_STOCK: 1 };

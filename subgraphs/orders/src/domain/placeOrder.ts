@@ -3,6 +3,7 @@ import type { Logger, StationName } from '@brigade/platform';
 import {
   InvalidOrderError,
   normaliseLines,
+  orderTotal,
   summarise,
   type LineRejection,
   type Order,
@@ -99,7 +100,7 @@ export class PlaceOrderSaga {
       customerId: request.customerId,
       idempotencyKey: key,
       lines: priced,
-      totalCents: priced.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
+      totalCents: orderTotal(priced),
       currency,
     });
     if (!order) {
