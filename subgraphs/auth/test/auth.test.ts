@@ -1,9 +1,10 @@
 import { userViewer } from '@brigade/platform';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@brigade/platform';
 import { loadConfig } from '../src/config.js';
-import { ENGINES, startAuth, viewerOf, type AuthHarness, type GraphQLResult } from './harness.js';
+import { ENGINES, eventually, startAuth, viewerOf, type AuthHarness, type GraphQLResult } from './harness.js';
 
 const SESSION = 'accessToken refreshToken tokenType expiresIn user { id email name roles }';
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { ${SESSION} } }`;
@@ -120,6 +121,54 @@ describe.each(ENGINES)('auth subgraph on $engine', ({ url: databaseUrl }) => {
       expect(errorOf(r).extensions?.code).toBe('UNAUTHENTICATED');
     }
   });
+
+  // PGlite runs one transaction at a time, so the race only exists on PostgreSQL.
+  it.skipIf(!databaseUrl)(
+    'when a reused token revokes a family while its current token is being refreshed, then no token of the family works afterwards',
+    async () => {
+      const holder = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${auth.databaseSchema}` });
+      await holder.connect();
+      try {
+        const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        const blockedBy = async (pid: number) =>
+          (await holder.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid])).rows;
+        const blocked = async (what: string, pid: number) => {
+          await eventually(what, async () => (await blockedBy(pid)).length > 0);
+          return (await blockedBy(pid))[0]!.pid;
+        };
+        const rounds = await Promise.all(
+          Array.from({ length: 20 }, async () => {
+            const first = await session(await signUp());
+            const current = await session(await auth.query(REFRESH, { t: first.refreshToken }));
+            return { first, current };
+          }),
+        );
+        for (const { first, current } of rounds) {
+          // Holding the user row stops the legitimate refresh at the foreign-key check of the token it
+          // issues: after it spent `current`, before it commits. The reuse of the spent first token is
+          // sent exactly then, and the refresh is let go once the revocation waits on it.
+          await holder.query('BEGIN');
+          await holder.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [current.user.id]);
+          const renewing = auth.query(REFRESH, { t: current.refreshToken });
+          const refreshPid = await blocked('the refresh waits inside its transaction', holderPid);
+          const reusing = auth.query(REFRESH, { t: first.refreshToken });
+          await blocked('the revocation waits for the refresh', refreshPid);
+          await holder.query('ROLLBACK');
+          expect(errorOf(await reusing).extensions?.code).toBe('UNAUTHENTICATED');
+          const renewed = await renewing;
+          const next: string | undefined = renewed.body.data?.refreshToken?.refreshToken;
+          // The issued token first: presenting a spent one would revoke the family all over again.
+          for (const t of [...(next ? [next] : []), current.refreshToken]) {
+            const r = await auth.query(REFRESH, { t });
+            expect(r.body.data?.refreshToken ?? null, 'a token of the revoked family still refreshed').toBeNull();
+            expect(errorOf(r).extensions?.code).toBe('UNAUTHENTICATED');
+          }
+        }
+      } finally {
+        await holder.end();
+      }
+    },
+  );
 
   it('when an unknown refresh token is used, then UNAUTHENTICATED', async () => {
     expect(errorOf(await auth.query(REFRESH, { t: 'A'.repeat(43) })).extensions?.code).toBe('UNAUTHENTICATED');

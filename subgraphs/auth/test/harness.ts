@@ -28,6 +28,8 @@ export interface GraphQLResult {
 export interface AuthHarness {
   url: string;
   server: AuthServer;
+  /** The PostgreSQL schema of this server (when on PostgreSQL), for tests that need a side connection. */
+  databaseSchema?: string;
   /** Calls /graphql with a gateway credential carrying `viewer`. */
   query(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResult>;
   /** Calls /graphql with exactly this Authorization header (or none). */
@@ -72,6 +74,7 @@ export async function startAuth(databaseUrl: string | undefined, env: Env = {}):
   return {
     url,
     server,
+    databaseSchema: databaseUrl ? schema : undefined,
     raw: (authorization, query) => raw(authorization, query),
     query: async (query, variables, viewer = ANONYMOUS) =>
       raw(`Bearer ${await minters.gateway.mint('auth', viewer)}`, query, variables),
@@ -89,4 +92,14 @@ export async function startAuth(databaseUrl: string | undefined, env: Env = {}):
       }
     },
   };
+}
+
+/** Polls `probe` until it returns true; fails with `what` after a generous deadline (not a timing assertion). */
+export async function eventually(what: string, probe: () => Promise<boolean>, deadlineMs = 30_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`never happened: ${what}`);
 }

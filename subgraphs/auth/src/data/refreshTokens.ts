@@ -10,6 +10,31 @@ export type TokenState = 'spent' | 'revoked' | 'expired';
 export class RefreshTokenRepository {
   constructor(private readonly db: Queryable) {}
 
+  async insertFamily(id: string): Promise<void> {
+    await this.db.query('INSERT INTO refresh_families (id) VALUES ($1)', [id]);
+  }
+
+  /** The family of a token, or undefined when it was never issued. */
+  async familyOf(hash: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ family_id: string }>('SELECT family_id FROM refresh_tokens WHERE token_hash = $1', [
+      hash,
+    ]);
+    return rows[0]?.family_id;
+  }
+
+  /**
+   * Locks the family row until the transaction ends; false when the family is revoked. Every change to a
+   * family's tokens takes this lock first, so a revocation waits for a refresh in progress (and then
+   * also revokes the token it issued), and a refresh after a revocation sees it.
+   */
+  async lockLiveFamily(familyId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ revoked: boolean }>(
+      'SELECT revoked_at IS NOT NULL AS revoked FROM refresh_families WHERE id = $1 FOR UPDATE',
+      [familyId],
+    );
+    return rows[0]?.revoked === false;
+  }
+
   async insert(token: { id: string; familyId: string; userId: string; hash: string; ttlS: number }): Promise<void> {
     await this.db.query(
       `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at)
@@ -46,12 +71,17 @@ export class RefreshTokenRepository {
     return { familyId: row.family_id, state };
   }
 
-  /** Revokes every live token of the family; returns how many were revoked. */
-  async revokeFamily(familyId: string): Promise<number> {
+  /**
+   * Revokes the family (its row first, taking the lock a refresh holds, then its tokens); false when it
+   * was already revoked. Run it in a transaction: the tokens' update must see every token committed
+   * before the family row was locked.
+   */
+  async revokeFamily(familyId: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`,
+      'UPDATE refresh_families SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
       [familyId],
     );
-    return rows.length;
+    await this.db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId]);
+    return rows.length > 0;
   }
 }

@@ -72,22 +72,26 @@ export class Accounts {
 
   /**
    * Spends the refresh token and issues a new pair in the same family. A token that was already spent
-   * means it leaked (or a client raced itself): the whole family is revoked.
+   * means it leaked (or a client raced itself): the whole family is revoked. The family row is locked
+   * before the token is spent, so a revocation either comes first (and this refresh is refused) or waits
+   * for this one to commit and then revokes the token it issued too.
    */
   async refresh(token: string): Promise<Session> {
     if (token.length > REFRESH_TOKEN_MAX_LENGTH) throw new InvalidRefreshTokenError();
     const hash = sha256(token);
     const renewed = await this.db.transaction(async (tx) => {
-      const spent = await new RefreshTokenRepository(tx).spend(hash);
+      const tokens = new RefreshTokenRepository(tx);
+      const familyId = await tokens.familyOf(hash);
+      if (!familyId || !(await tokens.lockLiveFamily(familyId))) return undefined;
+      const spent = await tokens.spend(hash);
       if (!spent) return undefined;
       const [user] = await new UserRepository(tx).byIds([spent.userId]);
       if (!user) return undefined;
       return { user, refreshToken: await this.newRefreshToken(tx, user.id, spent.familyId) };
     });
     if (!renewed) {
-      const tokens = new RefreshTokenRepository(this.db);
-      const known = await tokens.stateOf(hash);
-      if (known?.state === 'spent') await tokens.revokeFamily(known.familyId);
+      const known = await new RefreshTokenRepository(this.db).stateOf(hash);
+      if (known?.state === 'spent') await this.revokeFamily(known.familyId);
       throw new InvalidRefreshTokenError();
     }
     return this.session(renewed.user, renewed.refreshToken);
@@ -96,9 +100,12 @@ export class Accounts {
   /** Revokes the token's family; false when the token is unknown or its family was already revoked. */
   async logOut(token: string): Promise<boolean> {
     if (token.length > REFRESH_TOKEN_MAX_LENGTH) return false;
-    const tokens = new RefreshTokenRepository(this.db);
-    const known = await tokens.stateOf(sha256(token));
-    return known ? (await tokens.revokeFamily(known.familyId)) > 0 : false;
+    const known = await new RefreshTokenRepository(this.db).stateOf(sha256(token));
+    return known ? this.revokeFamily(known.familyId) : false;
+  }
+
+  private revokeFamily(familyId: string): Promise<boolean> {
+    return this.db.transaction((tx) => new RefreshTokenRepository(tx).revokeFamily(familyId));
   }
 
   async grantRole(userId: string, role: Role): Promise<UserRecord> {
@@ -115,7 +122,12 @@ export class Accounts {
   }
 
   private async startSession(user: UserRecord): Promise<Session> {
-    return this.session(user, await this.newRefreshToken(this.db, user.id, randomUUID()));
+    const refreshToken = await this.db.transaction(async (tx) => {
+      const familyId = randomUUID();
+      await new RefreshTokenRepository(tx).insertFamily(familyId);
+      return this.newRefreshToken(tx, user.id, familyId);
+    });
+    return this.session(user, refreshToken);
   }
 
   private async newRefreshToken(db: Queryable, userId: string, familyId: string): Promise<string> {
