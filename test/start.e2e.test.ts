@@ -21,7 +21,13 @@ async function freePort(): Promise<number> {
 
 /** Runs `npm start`'s script as a user would, resolving once it prints that Brigade is ready. */
 function start(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a failed test can kill npm start and the seven processes it started at once.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output.slice(-3000)}`)), 110_000);
@@ -53,7 +59,7 @@ describe('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'brigade-start-'));
   let running: ChildProcess | undefined;
   afterAll(() => {
-    running?.kill('SIGKILL');
+    if (running?.pid && running.exitCode === null) process.kill(-running.pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 

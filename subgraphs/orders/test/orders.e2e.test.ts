@@ -155,7 +155,6 @@ describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () 
   let child: ChildProcess | undefined;
   let dataDir: string;
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 
   afterAll(async () => {
     child?.kill('SIGKILL');
@@ -192,7 +191,8 @@ describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () 
       ...(fault ? { ORDERS_FAULT: 'exit-after-reserve' } : {}),
     });
     const startOrders = async (fault: boolean) => {
-      const proc = spawn(tsx, [main], { env: env(fault), stdio: 'ignore' });
+      // node itself, not the tsx CLI: the CLI runs the service in a child that a SIGKILL would orphan.
+      const proc = spawn(process.execPath, ['--import', 'tsx', main], { env: env(fault), stdio: 'ignore' });
       child = proc;
       await eventually('orders is ready', async () => {
         if (proc.exitCode !== null) throw new Error(`orders exited with ${proc.exitCode}`);
