@@ -12,6 +12,8 @@ export interface GatewayConfig extends ServiceConfig {
   readonly subgraphTimeoutMs: number;
   /** Keep-alive connections per subgraph. */
   readonly subgraphConnections: number;
+  /** Identical concurrent query fetches (same subgraph, body and viewer) share one subgraph call. */
+  readonly dedupeSubgraphFetches: boolean;
   /** Explicit `AUTH_JWKS_URL`, or derived from `SUBGRAPH_AUTH_URL`; else the supergraph's auth routing URL is used. */
   readonly jwksUrl?: string;
   readonly jwtIssuer: string;
@@ -31,6 +33,7 @@ const schema = z.object({
   SUPERGRAPH_PATH: z.string().default(DEFAULT_SUPERGRAPH),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
   SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
+  DEDUPE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).default('true'),
   AUTH_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).default('brigade-auth'),
   JWT_AUDIENCE: z.string().min(1).default('brigade'),
@@ -54,6 +57,7 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     subgraphUrls,
     subgraphTimeoutMs: own.SUBGRAPH_TIMEOUT_MS,
     subgraphConnections: own.SUBGRAPH_CONNECTIONS,
+    dedupeSubgraphFetches: own.DEDUPE_SUBGRAPH_FETCHES === 'true',
     jwksUrl: own.AUTH_JWKS_URL ?? (subgraphUrls.auth ? new URL('/.well-known/jwks.json', subgraphUrls.auth).toString() : undefined),
     jwtIssuer: own.JWT_ISSUER,
     jwtAudience: own.JWT_AUDIENCE,

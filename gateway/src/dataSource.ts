@@ -21,6 +21,8 @@ export interface SubgraphDataSourceOptions {
   minter: CredentialMinter;
   timeoutMs: number;
   connections: number;
+  /** Share one subgraph call between identical concurrent query fetches (`DEDUPE_SUBGRAPH_FETCHES`). */
+  dedupe: boolean;
   /** Observes every fetch (metrics); called with the outcome and the duration in seconds. */
   onFetch?: (subgraph: string, outcome: 'ok' | 'error' | 'timeout', seconds: number) => void;
   /** Opens a span for a fetch of a traced request: the traceparent to send on, and how to end the span. */
@@ -30,8 +32,7 @@ export interface SubgraphDataSourceOptions {
 /**
  * Brigade's subgraph fetcher: an undici keep-alive pool per subgraph, a hard timeout per call, and the
  * caller's identity only inside a credential minted for this one subgraph, and in-flight sharing of
- * identical query fetches. Nothing of the client's own
- * headers is forwarded, so a spoofed `x-user-id` never reaches a subgraph. No retries: a mutation must
+ * identical query fetches. Nothing of the client's own headers is forwarded, so a spoofed `x-user-id` never reaches a subgraph. No retries: a mutation must
  * never run twice.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
@@ -67,7 +68,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     // Identical fetches of concurrent queries share one subgraph call: same subgraph, same body, same credential
     // (minted per viewer, so never across viewers). Never for mutations, and not for traced fetches (own spans).
     const shareable =
-      !traced && 'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
+      this.options.dedupe &&
+      !traced &&
+      'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
     const started = performance.now();
     try {
       const reply = shareable ? this.shared(`${token}\u0000${body}`, headers, body) : this.send(headers, body);

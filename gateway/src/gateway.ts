@@ -90,6 +90,7 @@ export async function createGateway(
         minter,
         timeoutMs: config.subgraphTimeoutMs,
         connections: config.subgraphConnections,
+        dedupe: config.dedupeSubgraphFetches,
         onFetch: metrics.onFetch,
         traceFetch: fetchTracing(tracing, spans),
       });

@@ -36,7 +36,8 @@ beforeEach(() => {
   held = [];
 });
 
-const source = (timeoutMs = 10_000) => new SubgraphDataSource({ name: 'menu', url, minter, timeoutMs, connections: 8 });
+const source = (timeoutMs = 10_000, dedupe = true) =>
+  new SubgraphDataSource({ name: 'menu', url, minter, timeoutMs, connections: 8, dedupe });
 
 function call(ds: SubgraphDataSource, query: string, viewer: Viewer, operation: 'query' | 'mutation' = 'query') {
   const context: GatewayContext = { viewer, requestId: `r-${Math.random()}`, logger: undefined as never, clientIp: '127.0.0.1' };
@@ -65,6 +66,16 @@ describe('SubgraphDataSource in-flight sharing', () => {
     expect(first.data).toEqual({ menu: [{ name: 'Wine' }] });
     expect(second.data).toEqual(first.data);
     expect(second.data).not.toBe(first.data);
+    await ds.close();
+  });
+
+  it('when sharing is turned off (DEDUPE_SUBGRAPH_FETCHES=false), then the same query twice at once is two calls', async () => {
+    const ds = source(10_000, false);
+    await minter.mint('menu', ANONYMOUS);
+    const both = Promise.all([call(ds, '{ menu { name } }', ANONYMOUS), call(ds, '{ menu { name } }', ANONYMOUS)]);
+    await answerAll(2);
+    await both;
+    expect(received).toHaveLength(2);
     await ds.close();
   });
 
