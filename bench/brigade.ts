@@ -44,7 +44,8 @@ export async function startBrigadeGateway(
       SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
       GATEWAY_WORKERS: String(options.workers ?? 1),
       NODE_OPTIONS: [process.env.NODE_OPTIONS, GATEWAY_NODE_OPTIONS].filter(Boolean).join(' '),
-      LOG_LEVEL: 'warn',
+      // As shipped: one access-log line per operation is part of the cost measured.
+      LOG_LEVEL: 'info',
       // Every limit stays on; only the cost budget is raised: TestQuery nests lists five deep, which the cost
       // analysis (10 per unsized list) estimates far above the default 5000 of Brigade's own schema.
       MAX_COST: '10000000',

@@ -55,7 +55,8 @@ export function gatewayEnv(info: StackInfo, port: number, workers: number): Node
     SERVICE_TRUSTED_KEYS: JSON.stringify(info.trusted),
     GATEWAY_WORKERS: String(workers),
     NODE_OPTIONS: [process.env.NODE_OPTIONS, GATEWAY_NODE_OPTIONS].filter(Boolean).join(' '),
-    LOG_LEVEL: 'warn',
+    // As shipped: one access-log line per operation is part of the gateway's cost.
+    LOG_LEVEL: 'info',
     RATE_LIMIT_IP: '1000000000',
     RATE_LIMIT_USER: '1000000000',
     RATE_LIMIT_AUTH_FIELDS: '1000000000',
