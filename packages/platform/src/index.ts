@@ -13,3 +13,4 @@ export * from './subgraphServer.js';
 export * from './viewer.js';
 export * from './seedMenu.js';
 export * from './runService.js';
+export * from './batchLoader.js';

@@ -1,7 +1,8 @@
 import {
-  CredentialVerifier,
+  BatchLoader,
   createLogger,
   createSubgraphServer,
+  CredentialVerifier,
   migrate,
   openDatabase,
   type SubgraphServer,
@@ -10,7 +11,6 @@ import { gql } from 'graphql-tag';
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { type AuthConfig, loadConfig } from './config.js';
-import { UserLoader } from './data/userLoader.js';
 import { UserRepository } from './data/users.js';
 import { Accounts } from './domain/accounts.js';
 import { SigningKeys } from './domain/signingKeys.js';
@@ -54,7 +54,10 @@ export async function createServer(config: AuthConfig): Promise<AuthServer> {
       typeDefs,
       resolvers: resolvers as never,
       deps: { accounts },
-      requestDeps: () => ({ users: new UserLoader(new UserRepository(db)) }),
+      requestDeps: () => {
+        const users = new UserRepository(db);
+        return { users: new BatchLoader(async (ids: readonly string[]) => new Map((await users.byIds(ids)).map((u) => [u.id, u]))) };
+      },
       verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
       logger,
       production: config.production,

@@ -3,8 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UserLoader } from '../src/data/userLoader.js';
-import type { UserRecord, UserRepository } from '../src/data/users.js';
 import { ENGINES, startAuth, type AuthHarness } from './harness.js';
 
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { accessToken user { roles } } }`;
@@ -67,23 +65,5 @@ describe('restart on the same data folder', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('UserLoader', () => {
-  it('when users are loaded in one tick, then one query answers them all', async () => {
-    const calls: string[][] = [];
-    const repo = {
-      async byIds(ids: readonly string[]): Promise<UserRecord[]> {
-        calls.push([...ids]);
-        return ids.filter((id) => id !== 'missing').map((id) => ({ id, email: `${id}@x.io`, name: id, roles: [] }));
-      },
-    } as unknown as UserRepository;
-    const loader = new UserLoader(repo);
-    const users = await Promise.all(['a', 'b', 'a', 'missing'].map((id) => loader.load(id)));
-    expect(calls).toEqual([['a', 'b', 'missing']]);
-    expect(users.map((u) => u?.id)).toEqual(['a', 'b', 'a', undefined]);
-    await loader.load('c');
-    expect(calls).toHaveLength(2);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  BatchLoader,
   CredentialVerifier,
   SEED_MENU,
   createLogger,
@@ -11,7 +12,6 @@ import {
 import { gql } from 'graphql-tag';
 import type { MenuConfig } from './config.js';
 import type { MenuDeps, MenuRequestDeps } from './context.js';
-import { MenuItemLoader } from './data/menuItemLoader.js';
 import { MenuRepository } from './data/menuRepository.js';
 import { resolvers } from './resolvers/index.js';
 
@@ -36,7 +36,7 @@ export async function createServer(config: MenuConfig): Promise<SubgraphServer> 
       typeDefs,
       resolvers: resolvers as never,
       deps: { menu },
-      requestDeps: (): MenuRequestDeps => ({ menuItems: new MenuItemLoader(menu) }),
+      requestDeps: (): MenuRequestDeps => ({ menuItems: new BatchLoader((ids) => menu.byIds(ids)) }),
       verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
       logger,
       production: config.production,

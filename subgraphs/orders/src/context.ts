@@ -1,5 +1,7 @@
-import type { SubgraphContext } from '@brigade/platform';
-import type { BatchLoader } from './data/batch.js';
+import type {
+  BatchLoader,
+  SubgraphContext,
+} from '@brigade/platform';
 import type { OrdersRepository } from './data/ordersRepository.js';
 import type { Order, OrderLine } from './domain/order.js';
 import type { PlaceOrderSaga } from './domain/placeOrder.js';

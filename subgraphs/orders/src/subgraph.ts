@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import {
-  CredentialMinter,
-  CredentialVerifier,
-  STATIONS,
-  ServiceClient,
+  BatchLoader,
   createLogger,
   createSubgraphServer,
+  CredentialMinter,
+  CredentialVerifier,
   migrate,
   openDatabase,
+  ServiceClient,
   type StationName,
+  STATIONS,
   type SubgraphServer,
 } from '@brigade/platform';
 import { gql } from 'graphql-tag';
@@ -16,7 +17,6 @@ import { MenuClient } from './clients/menuClient.js';
 import { StationsClient } from './clients/stationsClient.js';
 import type { OrdersConfig } from './config.js';
 import type { OrdersDeps, OrdersRequestDeps } from './context.js';
-import { BatchLoader } from './data/batch.js';
 import { OrdersRepository } from './data/ordersRepository.js';
 import { PlaceOrderSaga, type SagaFaults } from './domain/placeOrder.js';
 import { RecoverySweeper } from './domain/recovery.js';

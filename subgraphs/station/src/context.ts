@@ -1,7 +1,6 @@
-import type { SubgraphContext } from '@brigade/platform';
+import type { BatchLoader, SubgraphContext } from '@brigade/platform';
 import type { MenuCatalog } from './data/menuCatalog.js';
 import type { ReservationRepository } from './data/reservationRepository.js';
-import type { StockLoader } from './data/stockLoader.js';
 import type { StockRepository } from './data/stockRepository.js';
 
 export interface StationDeps {
@@ -11,7 +10,8 @@ export interface StationDeps {
 }
 
 export interface StationRequestDeps {
-  readonly stockLoader: StockLoader;
+  /** Quantity by item id; an item with no stock row has none. */
+  readonly stockLoader: BatchLoader<string, number>;
 }
 
 export type StationContext = SubgraphContext & StationDeps & StationRequestDeps;

@@ -1,12 +1,13 @@
 import {
-  CredentialMinter,
-  CredentialVerifier,
-  SEED_MENU,
-  ServiceClient,
+  BatchLoader,
   createLogger,
   createSubgraphServer,
+  CredentialMinter,
+  CredentialVerifier,
   migrate,
   openDatabase,
+  SEED_MENU,
+  ServiceClient,
   type SubgraphServer,
 } from '@brigade/platform';
 import type { DocumentNode } from 'graphql';
@@ -15,7 +16,6 @@ import type { StationConfig } from './config.js';
 import type { StationDeps, StationRequestDeps } from './context.js';
 import { MenuCatalog } from './data/menuCatalog.js';
 import { ReservationRepository } from './data/reservationRepository.js';
-import { StockLoader } from './data/stockLoader.js';
 import { StockRepository } from './data/stockRepository.js';
 import { createResolvers } from './resolvers/index.js';
 import { STATION_PROFILES, renderStationSdl, type StationProfile } from './stations.js';
@@ -72,7 +72,7 @@ export async function createServer(config: StationConfig): Promise<SubgraphServe
       typeDefs: typeDefsFor(profile),
       resolvers: createResolvers(profile) as never,
       deps: { stock, reservations, menu },
-      requestDeps: (): StationRequestDeps => ({ stockLoader: new StockLoader(stock) }),
+      requestDeps: (): StationRequestDeps => ({ stockLoader: new BatchLoader((ids) => stock.quantities(ids)) }),
       verifier: new CredentialVerifier(profile.station, config.trustedKeys, ACCEPTED_ISSUERS),
       logger,
       production: config.production,

@@ -1,11 +1,12 @@
 import {
   BadUserInputError,
-  NotFoundError,
-  Scope,
-  UnauthenticatedError,
+  type BatchLoader,
   ForbiddenError,
   hasScope,
+  NotFoundError,
+  Scope,
   type SubgraphContext,
+  UnauthenticatedError,
 } from '@brigade/platform';
 import type { Accounts, Session } from '../domain/accounts.js';
 import {
@@ -15,14 +16,13 @@ import {
   UnknownUserError,
 } from '../domain/errors.js';
 import { isRole } from '../domain/roles.js';
-import type { UserLoader } from '../data/userLoader.js';
 import type { UserRecord } from '../data/users.js';
 
 export interface AuthDeps {
   readonly accounts: Accounts;
 }
 export interface AuthRequestDeps {
-  readonly users: UserLoader;
+  readonly users: BatchLoader<string, UserRecord>;
 }
 type Context = SubgraphContext & AuthDeps & AuthRequestDeps;
 

@@ -40,11 +40,11 @@ const itemFields = {
 export const resolvers = {
   Query: {
     menu: (_: unknown, args: { category?: Category | null }, ctx: MenuContext) => ctx.menu.list(args.category ?? undefined),
-    menuItem: (_: unknown, args: { id: string }, ctx: MenuContext) => ctx.menuItems.load(args.id),
-    menuItemsByIds: (_: unknown, args: { ids: string[] }, ctx: MenuContext) => {
+    menuItem: async (_: unknown, args: { id: string }, ctx: MenuContext) => (await ctx.menuItems.load(args.id)) ?? null,
+    menuItemsByIds: async (_: unknown, args: { ids: string[] }, ctx: MenuContext) => {
       if (!INTERNAL_CALLERS.has(ctx.caller)) throw new ForbiddenError('Internal operation.');
       validated(() => validateBatchIds(args.ids));
-      return ctx.menuItems.loadMany(args.ids);
+      return (await ctx.menuItems.loadAll(args.ids)).map((item) => item ?? null);
     },
   },
   Mutation: {
@@ -66,7 +66,7 @@ export const resolvers = {
   },
   MenuItem: {
     __resolveType: (item: MenuItem) => itemTypeOf(item.category),
-    __resolveReference: ({ id }: { id: string }, ctx: MenuContext) => ctx.menuItems.load(id),
+    __resolveReference: async ({ id }: { id: string }, ctx: MenuContext) => (await ctx.menuItems.load(id)) ?? null,
   },
   Drink: { ...itemFields, __resolveReference: referenceOf('Drink') },
   Dish: { ...itemFields, __resolveReference: referenceOf('Dish') },

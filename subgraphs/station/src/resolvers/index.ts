@@ -38,7 +38,8 @@ export function createResolvers(profile: StationProfile) {
     [itemType]: {
       __resolveReference: async ({ id }: { id: string }, ctx: StationContext): Promise<StockItem> => ({
         id,
-        stock: await ctx.stockLoader.load(id),
+        // A new menu item has no stock row yet: it starts at 0.
+        stock: (await ctx.stockLoader.load(id)) ?? 0,
       }),
       available: (item: StockItem) => item.stock > 0,
     },
