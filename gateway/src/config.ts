@@ -20,6 +20,8 @@ export interface GatewayConfig extends ServiceConfig {
   readonly jwtAudience: string;
   readonly healthCheckIntervalMs: number;
   readonly bodyLimitBytes: number;
+  /** `GATEWAY_WORKERS`: node:cluster workers sharing the port (1 = no cluster). */
+  readonly workers: number;
   /** Operation limits, rate limits, CORS, persisted operations (plugins/protectionConfig.ts). */
   readonly protection: ProtectionConfig;
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
@@ -39,6 +41,7 @@ const schema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('brigade'),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
 });
@@ -63,6 +66,7 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     jwtAudience: own.JWT_AUDIENCE,
     healthCheckIntervalMs: own.HEALTH_CHECK_INTERVAL_MS,
     bodyLimitBytes: own.MAX_BODY_BYTES,
+    workers: own.GATEWAY_WORKERS,
     protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     otelServiceName: own.OTEL_SERVICE_NAME,

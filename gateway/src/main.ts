@@ -1,14 +1,13 @@
 import cluster from 'node:cluster';
-import { createLogger, parseEnv, runService } from '@brigade/platform';
-import { z } from 'zod';
+import { configOrExit, createLogger, runService } from '@brigade/platform';
 import { runPrimary, runWorker } from './cluster.js';
 import { loadConfig } from './config.js';
 import { createGateway } from './gateway.js';
 
-const config = await loadConfig(process.env);
+const config = await configOrExit(loadConfig(process.env));
 const logger = createLogger('gateway', { level: config.logLevel });
 // One process per core: the gateway is CPU-bound, and node:cluster spreads connections over the workers.
-const { GATEWAY_WORKERS: workers } = parseEnv(z.object({ GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1) }), process.env);
+const { workers } = config;
 const start = () => createGateway(config, { logger });
 
 if (workers === 1) {

@@ -1,3 +1,4 @@
+import { ConfigError } from './config.js';
 import type { HttpApp } from './http.js';
 import type { Logger } from './logger.js';
 
@@ -36,4 +37,17 @@ export async function runService(options: {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/**
+ * The configuration a service's `main.ts` starts with: a bad value ends the process with the message that
+ * names every bad variable and exit code 1 — not an unhandled rejection with a stack trace.
+ */
+export async function configOrExit<C>(load: Promise<C>): Promise<C> {
+  try {
+    return await load;
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
 }

@@ -1,10 +1,7 @@
-import { createLogger, runService } from '@brigade/platform';
+import { configOrExit, createLogger, runService } from '@brigade/platform';
 import { createServer, loadConfig, name } from './subgraph.js';
 
-const config = await loadConfig(process.env).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+const config = await configOrExit(loadConfig(process.env));
 await runService({
   name,
   logger: createLogger(name, { level: config.logLevel }),

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../', import.meta.url).pathname;
+const ENTRIES: Record<string, { entry: string; env?: NodeJS.ProcessEnv }> = {
+  gateway: { entry: 'gateway/src/main.ts' },
+  auth: { entry: 'subgraphs/auth/src/main.ts' },
+  menu: { entry: 'subgraphs/menu/src/main.ts' },
+  orders: { entry: 'subgraphs/orders/src/main.ts' },
+  bar: { entry: 'subgraphs/station/src/main.ts', env: { STATION: 'bar' } },
+};
+
+describe('a service started with a bad configuration', () => {
+  for (const [name, { entry, env }] of Object.entries(ENTRIES)) {
+    it(`when ${name} gets PORT=not-a-port and an unparsable key, then it names both and exits 1 without a stack trace`, () => {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: root,
+        env: { PATH: process.env.PATH, ...env, PORT: 'not-a-port', SERVICE_SIGNING_KEY: '{oops', DATA_DIR: 'memory' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('invalid configuration');
+      expect(result.stderr).toContain('PORT');
+      expect(result.stderr).toContain('SERVICE_SIGNING_KEY');
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    });
+  }
+});
