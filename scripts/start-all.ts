@@ -10,9 +10,8 @@ import { DEFAULT_DATA_DIR, DEFAULT_PORTS, SUBGRAPHS, generateKeyring, loadDevKey
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { ROOT } from './lib/root.js';
 
 const started = Date.now();
@@ -26,7 +25,7 @@ const ENTRY: Record<ServiceName, string> = {
   bakery: 'subgraphs/station/dist/main.js',
   gateway: 'gateway/dist/main.js',
 };
-const SUBGRAPH_HOST_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), 'subgraph-host.js');
+const SUBGRAPH_HOST_ENTRY = resolve(ROOT, 'scripts/dist/subgraph-host.js');
 /** Start order: a station reads the menu as it starts, orders calls the menu and the stations. */
 const SUBGRAPH_ORDER: SubgraphName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 'orders'];
 const host = process.env.HOST ?? '127.0.0.1';
@@ -51,7 +50,7 @@ const keyring = dataDir === 'memory' ? await generateKeyring() : await loadDevKe
  * the last composition this checkout ran; composing loads @apollo/composition, which a restart need not.
  */
 async function composeIfChanged(): Promise<void> {
-  const stamp = resolve(dirname(fileURLToPath(import.meta.url)), '.compose-stamp');
+  const stamp = resolve(ROOT, 'scripts/dist/.compose-stamp');
   const fingerprint = () => {
     const hash = createHash('sha256');
     const yaml = readFileSync(resolve(ROOT, 'supergraph.yaml'), 'utf8');
@@ -138,7 +137,7 @@ function launchGateway(): void {
   launch('gateway', ['--max-semi-space-size=32', resolve(ROOT, ENTRY.gateway)], serviceEnv('gateway'), ['gateway']);
 }
 
-async function waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
+async function waitReady(name: ServiceName, timeoutMs = 180_000): Promise<void> {
   const url = `http://${host}:${portOf(name)}/ready`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
