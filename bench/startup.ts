@@ -32,6 +32,11 @@ export interface StartupRun {
   kind: 'cold' | 'warm';
   /** Spawn of `npm start` → first menu answer with 12 items. */
   firstAnswerMs: number;
+  /**
+   * CPU time the tree had used by then (user + system, with its reaped children's: the build, npm's own):
+   * what a loaded machine stretches least; on an idle one the wall time cannot go below CPU / cores.
+   */
+  cpuMs: number;
   processes: ProcessRss[];
   /** Every process of the tree, `npm` itself included. */
   totalRssMb: number;
@@ -70,6 +75,19 @@ function stationOf(pid: number): string {
     return readFileSync(`/proc/${pid}/environ`, 'utf8').match(/(?:^|\0)STATION=([a-z]+)/)?.[1] ?? '?';
   } catch {
     return '?';
+  }
+}
+
+const CLOCK_TICKS = 100;
+
+/** utime + stime + cutime + cstime of one process, in ms (fields 14–17 of /proc/<pid>/stat). */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
   }
 }
 
@@ -132,11 +150,12 @@ async function oneStart(options: {
       await sleep(100);
     }
     const firstAnswerMs = Math.round(performance.now() - started);
+    const cpuMs = Math.round(processTree(proc.pid).reduce((sum, pid) => sum + cpuOf(pid), 0));
     await sleep(3_000);
     const processes = processTree(proc.pid).map((pid) => ({ pid, label: labelOf(pid), rssMb: rssMb(pid) }));
     const totalRssMb = processes.reduce((sum, p) => sum + p.rssMb, 0);
     const stackRssMb = processes.filter((p) => p.label !== 'sh' && !p.label.startsWith('npm start')).reduce((sum, p) => sum + p.rssMb, 0);
-    return { checkout: options.checkout, variant: options.variant, kind: options.kind, firstAnswerMs, processes, totalRssMb, stackRssMb };
+    return { checkout: options.checkout, variant: options.variant, kind: options.kind, firstAnswerMs, cpuMs, processes, totalRssMb, stackRssMb };
   } finally {
     await proc.stop(15_000);
   }
@@ -161,7 +180,8 @@ export async function runStartupScenario(options: StartupOptions): Promise<Start
           const kind = i === 0 ? 'cold' : 'warm';
           const run = await oneStart({ dir: checkout.dir, dataDir, tmp, env: variant.env, timeoutS: options.timeoutS, checkout: checkout.label, variant: variant.name, kind });
           options.log(
-            `startup ${checkout.label} ${variant.name} ${kind}: first menu answer ${(run.firstAnswerMs / 1000).toFixed(1)} s, ` +
+            `startup ${checkout.label} ${variant.name} ${kind}: first menu answer ${(run.firstAnswerMs / 1000).toFixed(1)} s ` +
+              `(CPU ${(run.cpuMs / 1000).toFixed(1)} s), ` +
               `RSS ${run.stackRssMb} MB (${run.processes.length} processes, ${run.totalRssMb} MB with npm)`,
           );
           runs.push(run);
@@ -177,8 +197,8 @@ export async function runStartupScenario(options: StartupOptions): Promise<Start
 
 export function startupTable(runs: StartupRun[]): string {
   const lines = [
-    '| checkout | variant | start | first menu answer | RSS of the stack | with the npm CLI | processes (RSS MB) |',
-    '|---|---|---|---:|---:|---:|---|',
+    '| checkout | variant | start | first menu answer | CPU used by then | RSS of the stack | with the npm CLI | processes (RSS MB) |',
+    '|---|---|---|---:|---:|---:|---:|---|',
   ];
   for (const run of runs) {
     const processes = run.processes
@@ -186,7 +206,7 @@ export function startupTable(runs: StartupRun[]): string {
       .map((p) => `${p.label} ${p.rssMb}`)
       .join('; ');
     lines.push(
-      `| ${run.checkout} | ${run.variant} | ${run.kind} | ${(run.firstAnswerMs / 1000).toFixed(1)} s | ${run.stackRssMb} MB | ${run.totalRssMb} MB | ${processes} |`,
+      `| ${run.checkout} | ${run.variant} | ${run.kind} | ${(run.firstAnswerMs / 1000).toFixed(1)} s | ${(run.cpuMs / 1000).toFixed(1)} s | ${run.stackRssMb} MB | ${run.totalRssMb} MB | ${processes} |`,
     );
   }
   return lines.join('\n');

@@ -2,11 +2,13 @@
  * `npm start`: runs the compiled stack (`npm run build` output; the npm script builds first when a source
  * is newer) on embedded databases kept in .data/ across restarts: the six subgraphs in START_PROCESSES
  * processes (default 1: one Node runtime and one copy of the modules for all six; 6 = one process per
- * service, as production runs them), then the gateway in its own process; waits until each is ready,
+ * service, as production runs them) and, alongside, the gateway in its own process; waits until each is ready,
  * prints the gateway URL, and on Ctrl-C stops them all cleanly. The supergraph is recomposed only when a
  * subgraph schema or supergraph.yaml changed since the last start.
  */
-import { DEFAULT_DATA_DIR, DEFAULT_PORTS, SUBGRAPHS, generateKeyring, loadDevKeyring, type ServiceName, type SubgraphName } from '@brigade/platform';
+// The platform's keys and services only, not its index: the launcher has no use for Apollo, PGlite or pino.
+import { generateKeyring, loadDevKeyring } from '@brigade/platform/keys';
+import { DEFAULT_PORTS, SUBGRAPHS, type ServiceName, type SubgraphName } from '@brigade/platform/services';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,7 +44,8 @@ if (!Number.isInteger(processes) || processes < 1 || processes > SUBGRAPHS.lengt
 await composeIfChanged();
 
 // One keyring for the seven processes, handed to each: kept in the data folder, or fresh when in memory.
-const dataDir = process.env.DATA_DIR ?? DEFAULT_DATA_DIR;
+// The default is the platform's DEFAULT_DATA_DIR: the repository's .data folder.
+const dataDir = process.env.DATA_DIR ?? resolve(ROOT, '.data');
 const keyring = dataDir === 'memory' ? await generateKeyring() : await loadDevKeyring(dataDir);
 
 /**
@@ -133,8 +136,11 @@ function launchSubgraphs(names: SubgraphName[]): void {
 }
 
 function launchGateway(): void {
+  // Health is polled every second (not 5): the gateway starts alongside the subgraphs, and its /ready
+  // turns green at the first poll after they are up.
+  const env = { ...serviceEnv('gateway'), HEALTH_CHECK_INTERVAL_MS: process.env.HEALTH_CHECK_INTERVAL_MS ?? '1000' };
   // The gateway allocates a response tree per request: a larger young generation halves its GC pauses.
-  launch('gateway', ['--max-semi-space-size=32', resolve(ROOT, ENTRY.gateway)], serviceEnv('gateway'), ['gateway']);
+  launch('gateway', ['--max-semi-space-size=32', resolve(ROOT, ENTRY.gateway)], env, ['gateway']);
 }
 
 async function waitReady(name: ServiceName, timeoutMs = 180_000): Promise<void> {
@@ -171,9 +177,11 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
+  // The gateway needs no subgraph to start (the supergraph is a file), so it loads alongside them, on the
+  // other core while the subgraphs start in one process.
   for (const names of groups()) launchSubgraphs(names);
-  await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
   launchGateway();
+  await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
   await waitReady('gateway');
 } catch (error) {
   console.error(`start failed: ${(error as Error).message}`);
