@@ -141,9 +141,9 @@ describe('the container image, run without Docker', () => {
       (await fetch(`http://127.0.0.1:${ports[service]}${path}`, { signal: AbortSignal.timeout(2_000) })).ok;
 
     for (const subgraph of SUBGRAPHS) start(subgraph);
-    await Promise.all(SUBGRAPHS.map((s) => until(`${s} /ready`, 90_000, ok(s, '/ready'), alive(s))));
+    await Promise.all(SUBGRAPHS.map((s) => until(`${s} /ready`, 180_000, ok(s, '/ready'), alive(s))));
     start('gateway');
-    await until('gateway /ready', 60_000, ok('gateway', '/ready'), alive('gateway'));
+    await until('gateway /ready', 120_000, ok('gateway', '/ready'), alive('gateway'));
 
     const response = await fetch(`http://127.0.0.1:${ports.gateway}/graphql`, {
       method: 'POST',
@@ -172,5 +172,5 @@ describe('the container image, run without Docker', () => {
         await client.end();
       }
     }
-  }, 240_000);
+  }, 360_000);
 });
