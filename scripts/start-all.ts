@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { ROOT } from './lib/root.js';
 
 const started = Date.now();
-/** Compiled entry points (tsc -b: each package's src/ → dist/), as deploy/entrypoint.sh runs them. */
+/** Compiled entry points (`npm run build`: each package's src/ → dist/), as deploy/entrypoint.sh runs them. */
 const ENTRY: Record<ServiceName, string> = {
   auth: 'subgraphs/auth/dist/main.js',
   menu: 'subgraphs/menu/dist/main.js',
@@ -28,7 +28,7 @@ const ENTRY: Record<ServiceName, string> = {
   gateway: 'gateway/dist/main.js',
 };
 const SUBGRAPH_HOST_ENTRY = resolve(ROOT, 'scripts/dist/subgraph-host.js');
-/** Start order: a station reads the menu as it starts, orders calls the menu and the stations. */
+/** Start order, dependencies first: orders calls the menu and the stations. */
 const SUBGRAPH_ORDER: SubgraphName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 'orders'];
 const host = process.env.HOST ?? '127.0.0.1';
 const portOf = (name: ServiceName) => Number(process.env[`${name.toUpperCase()}_PORT`] ?? DEFAULT_PORTS[name]);

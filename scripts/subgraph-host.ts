@@ -8,7 +8,7 @@
  *   HOSTED_SERVICES='{"menu":{"PORT":"4002",…},"kitchen":{"STATION":"kitchen",…}}' node scripts/dist/subgraph-host.js
  *
  * Each service's variables are the process environment with its own entry of HOSTED_SERVICES on top. They
- * start in the order given (a station reads the menu as it starts), and SIGTERM/SIGINT drains them all.
+ * start in the order given (dependencies first), and SIGTERM/SIGINT drains them all.
  */
 import * as auth from '@brigade/auth';
 import * as menu from '@brigade/menu';
