@@ -4,7 +4,7 @@
  *   npm run bench -- [--scenario all|guild|brigade|memory|workers|startup] [--quick] [--only apollo,floor] [--warmup 10]
  *                    [--runs 3] [--duration 20] [--connections 50] [--delay 0] [--no-pin] [--budget-min 10]
  *                    [--memory-requests 100000] [--memory-max-s 120] [--overhead-samples 300]
- *                    [--compare <checkout dir>] [--processes 1,6] [--warm-runs 2]
+ *                    [--compare <checkout dir>] [--processes 1,6] [--warm-runs 2] [--keep-tmp]
  *
  * Gateways: brigade, apollo (the baseline every ratio refers to), hive, hive-jit, floor. `all` = guild, brigade
  * and memory (workers is separate: it needs both cores for the gateway; startup too: it measures `npm start`,
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       compare: { type: 'string' },
       processes: { type: 'string', default: '1' },
       'warm-runs': { type: 'string', default: '2' },
+      'keep-tmp': { type: 'boolean', default: false },
     },
   });
   const scenarios = new Set(values.scenario === 'all' ? ['guild', 'brigade', 'memory'] : values.scenario!.split(','));
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
       processes,
       warmRuns: Math.max(1, number('warm-runs', values['warm-runs'], 2)),
       timeoutS: 180,
+      keepTmp: values['keep-tmp'],
       log,
     });
     raw.startup = startup;

@@ -51,6 +51,8 @@ export interface StartupOptions {
   processes: number[];
   warmRuns: number;
   timeoutS: number;
+  /** Keep the machine's TMPDIR, so a cold start reuses PGlite's cluster template if it exists. */
+  keepTmp?: boolean;
   log: (line: string) => void;
 }
 
@@ -118,7 +120,7 @@ async function menuAnswers(url: string): Promise<boolean> {
 async function oneStart(options: {
   dir: string;
   dataDir: string;
-  tmp: string;
+  tmp?: string;
   env: NodeJS.ProcessEnv;
   timeoutS: number;
   checkout: string;
@@ -132,7 +134,7 @@ async function oneStart(options: {
     ...options.env,
     ...ports,
     DATA_DIR: options.dataDir,
-    TMPDIR: options.tmp,
+    ...(options.tmp ? { TMPDIR: options.tmp } : {}),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };
@@ -178,7 +180,7 @@ export async function runStartupScenario(options: StartupOptions): Promise<Start
         }
         for (let i = 0; i <= options.warmRuns; i++) {
           const kind = i === 0 ? 'cold' : 'warm';
-          const run = await oneStart({ dir: checkout.dir, dataDir, tmp, env: variant.env, timeoutS: options.timeoutS, checkout: checkout.label, variant: variant.name, kind });
+          const run = await oneStart({ dir: checkout.dir, dataDir, tmp: options.keepTmp ? undefined : tmp, env: variant.env, timeoutS: options.timeoutS, checkout: checkout.label, variant: variant.name, kind });
           options.log(
             `startup ${checkout.label} ${variant.name} ${kind}: first menu answer ${(run.firstAnswerMs / 1000).toFixed(1)} s ` +
               `(CPU ${(run.cpuMs / 1000).toFixed(1)} s), ` +
