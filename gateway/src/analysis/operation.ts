@@ -42,8 +42,8 @@ export interface OperationAnalysis {
   readonly rootFields: number;
   /** Estimated cost; only a lower bound once a limit was exceeded. */
   readonly cost: number;
-  /** Root credential fields (logIn…) by name, each alias and each spread counted. */
-  readonly credentialFields: ReadonlyMap<string, number>;
+  /** Root fields by name, each alias and each spread counted (the credential-field budgets read it). */
+  readonly rootFieldsByName: ReadonlyMap<string, number>;
   /** The first limit found exceeded: the analysis stopped there. */
   readonly exceeded?: ExceededLimit;
   /** What `viewer` may not see of this operation (cached per permission class). */
@@ -79,7 +79,6 @@ export class OperationAnalyzer {
   constructor(
     readonly model: SupergraphModel,
     private readonly limits: AnalysisLimits,
-    private readonly credentialFieldNames: ReadonlySet<string>,
   ) {}
 
   /** Undefined when the document has no such operation (Apollo reports that itself). */
@@ -130,7 +129,7 @@ export class OperationAnalyzer {
     if (!operation) return null;
     const schema = this.model.policy.schema;
     const root = rootTypeOf(schema, operation);
-    const walk = new Walk(schema, this.model.cost, fragments, operation, variables, this.limits, this.credentialFieldNames, root);
+    const walk = new Walk(schema, this.model.cost, fragments, operation, variables, this.limits, root);
     let summary: Summary = EMPTY;
     let exceeded: ExceededLimit | undefined;
     if (root) {
@@ -148,7 +147,7 @@ export class OperationAnalyzer {
       operation,
       rootFields: summary.count,
       cost: summary.cost,
-      credentialFields: summary.credentials ?? new Map(),
+      rootFieldsByName: summary.byName ?? new Map(),
       ...(exceeded ? { exceeded } : {}),
       authorization(viewer) {
         if (seesEverything(policy, viewer)) return filterSelectedOperation(policy, document, operation, viewer, variables);
@@ -165,11 +164,11 @@ interface Summary {
   /** Fields of this selection set (naive expansion). */
   readonly count: number;
   readonly cost: number;
-  /** Credential fields of the root type selected here, by name. */
-  readonly credentials: ReadonlyMap<string, number> | undefined;
+  /** Fields of the root type selected here, by name. */
+  readonly byName: ReadonlyMap<string, number> | undefined;
 }
 
-const EMPTY: Summary = Object.freeze({ count: 0, cost: 0, credentials: undefined });
+const EMPTY: Summary = Object.freeze({ count: 0, cost: 0, byName: undefined });
 
 class LimitExceeded extends Error {
   constructor(readonly limit: ExceededLimit) {
@@ -200,7 +199,6 @@ class Walk {
     private readonly operation: OperationDefinitionNode,
     private readonly variables: Variables,
     private readonly limits: AnalysisLimits,
-    private readonly credentialNames: ReadonlySet<string>,
     private readonly rootType: GraphQLObjectType | undefined,
   ) {}
 
@@ -219,13 +217,13 @@ class Walk {
   private selectionSet(selectionSet: SelectionSetNode, parent: GraphQLNamedType, sized: Sized, isRoot: boolean): Summary {
     let count = 0;
     let cost = 0;
-    let credentials: Map<string, number> | undefined;
+    let byName: Map<string, number> | undefined;
     const add = (summary: Summary, times = 1) => {
       count += summary.count * times;
       cost += summary.cost * times;
-      if (summary.credentials) {
-        credentials ??= new Map();
-        for (const [name, n] of summary.credentials) credentials.set(name, (credentials.get(name) ?? 0) + n * times);
+      if (summary.byName) {
+        byName ??= new Map();
+        for (const [name, n] of summary.byName) byName.set(name, (byName.get(name) ?? 0) + n * times);
       }
     };
     for (const selection of selectionSet.selections) {
@@ -233,9 +231,9 @@ class Walk {
       if (selection.kind === Kind.FIELD) {
         count++;
         const name = selection.name.value;
-        if (parent === this.rootType && this.credentialNames.has(name)) {
-          credentials ??= new Map();
-          credentials.set(name, (credentials.get(name) ?? 0) + 1);
+        if (parent === this.rootType) {
+          byName ??= new Map();
+          byName.set(name, (byName.get(name) ?? 0) + 1);
         }
         cost += this.fieldCost(selection, parent, sized);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -244,14 +242,14 @@ class Walk {
       } else {
         add(this.fragment(selection.name.value, sized));
       }
-      if (cost > this.limits.maxCost) this.stop('cost', isRoot, count, cost, credentials);
-      if (isRoot && count > this.limits.maxRootFields) this.stop('rootFields', isRoot, count, cost, credentials);
+      if (cost > this.limits.maxCost) this.stop('cost', isRoot, count, cost, byName);
+      if (isRoot && count > this.limits.maxRootFields) this.stop('rootFields', isRoot, count, cost, byName);
     }
-    return { count, cost, credentials };
+    return { count, cost, byName };
   }
 
-  private stop(limit: ExceededLimit, isRoot: boolean, count: number, cost: number, credentials: Map<string, number> | undefined): never {
-    if (isRoot) this.partial = { count, cost, credentials };
+  private stop(limit: ExceededLimit, isRoot: boolean, count: number, cost: number, byName: Map<string, number> | undefined): never {
+    if (isRoot) this.partial = { count, cost, byName };
     throw new LimitExceeded(limit);
   }
 
