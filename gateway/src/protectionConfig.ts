@@ -21,6 +21,7 @@ export interface ProtectionConfig {
     readonly maxDepth: number;
     readonly maxAliases: number;
     readonly maxRootFields: number;
+    readonly maxSelections: number;
     readonly maxDirectives: number;
     readonly maxTokens: number;
     readonly maxCost: number;
@@ -61,6 +62,7 @@ const schema = z.object({
   MAX_DEPTH: int(1),
   MAX_ALIASES: int(0),
   MAX_ROOT_FIELDS: int(1),
+  MAX_SELECTIONS: int(1),
   MAX_DIRECTIVES: int(0),
   MAX_TOKENS: int(10),
   MAX_QUERY_LENGTH: int(100),
@@ -93,6 +95,7 @@ export function loadProtectionConfig(env: Env, production: boolean): ProtectionC
       maxDepth: own.MAX_DEPTH ?? OPERATION_LIMIT_DEFAULTS.maxDepth,
       maxAliases: own.MAX_ALIASES ?? OPERATION_LIMIT_DEFAULTS.maxAliases,
       maxRootFields: own.MAX_ROOT_FIELDS ?? OPERATION_LIMIT_DEFAULTS.maxRootFields,
+      maxSelections: own.MAX_SELECTIONS ?? OPERATION_LIMIT_DEFAULTS.maxSelections,
       maxDirectives: own.MAX_DIRECTIVES ?? OPERATION_LIMIT_DEFAULTS.maxDirectives,
       maxTokens: own.MAX_TOKENS ?? OPERATION_LIMIT_DEFAULTS.maxTokens,
       maxCost: own.MAX_COST ?? COST_DEFAULTS.maxCost,

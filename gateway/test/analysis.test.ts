@@ -29,7 +29,7 @@ type Cell { value: String hidden: String @requiresScopes(scopes: [["c"]]) }
 const composed = composeServices([{ name: 'shop', url: 'http://shop.invalid', typeDefs: parse(SDL) }]);
 if (!composed.supergraphSdl) throw new Error(composed.errors?.map((e) => e.message).join('; '));
 const model = loadSupergraphModel(composed.supergraphSdl);
-const UNLIMITED = { maxRootFields: Number.MAX_SAFE_INTEGER, maxCost: Number.MAX_VALUE, defaultListSize: 10 };
+const UNLIMITED = { maxRootFields: Number.MAX_SAFE_INTEGER, maxSelections: Number.MAX_VALUE, maxCost: Number.MAX_VALUE, defaultListSize: 10 };
 const analyzer = new OperationAnalyzer(model, UNLIMITED);
 
 /** The naive expansion: every spread replaced by an inline copy of its fragment, recursively. */
@@ -118,7 +118,12 @@ describe('operation analysis', () => {
       const memoised = analyzer.analyse(document, undefined)!;
       const naive = analyzer.analyse(expanded, undefined)!;
       expect(expanded.definitions).toHaveLength(1);
-      expect({ seed, rootFields: memoised.rootFields, cost: memoised.cost }).toEqual({ seed, rootFields: naive.rootFields, cost: naive.cost });
+      expect({ seed, rootFields: memoised.rootFields, selections: memoised.selections, cost: memoised.cost }).toEqual({
+        seed,
+        rootFields: naive.rootFields,
+        selections: naive.selections,
+        cost: naive.cost,
+      });
       expect(memoised.rootFieldsByName).toEqual(naive.rootFieldsByName);
     }
   });
@@ -158,11 +163,12 @@ describe('operation analysis', () => {
   });
 
   it('when a limit is exceeded, then the analysis stops there and says which', () => {
-    const limited = new OperationAnalyzer(model, { maxRootFields: 3, maxCost: 50, defaultListSize: 10 });
+    const limited = new OperationAnalyzer(model, { maxRootFields: 3, maxSelections: 6, maxCost: 50, defaultListSize: 10 });
     // items: (1 + parts (1 + 0) × 10) × 7 = 77
     expect(limited.analyse(parse('{ a: hello b: hello c: hello d: hello }'), undefined)!.exceeded).toBe('rootFields');
     expect(limited.analyse(parse('{ a: hello b: hello c: hello }'), undefined)!.exceeded).toBeUndefined();
     expect(limited.analyse(parse('{ items { ... on Heavy { parts { id } } } }'), undefined)!.exceeded).toBe('cost');
+    expect(limited.analyse(parse('{ items { ...F ...F ...F } } fragment F on Item { id name }'), undefined)!.exceeded).toBe('selections');
   });
 
   it('when aliases and fragments repeat credential fields, then each is counted, skipped ones not', () => {

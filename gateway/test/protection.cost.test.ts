@@ -21,7 +21,7 @@ const SDL = `
 const policy = { schema: buildSchema(SDL), fields: new Map(), types: new Map(), allScopes: [], relevantScopes: [] };
 const analyzer = new OperationAnalyzer(
   { policy, cost: CostModel.fromSupergraph(SDL) },
-  { maxRootFields: 1_000, maxCost: 1_000_000, defaultListSize: 10 },
+  { maxRootFields: 1_000, maxSelections: 1_000, maxCost: 1_000_000, defaultListSize: 10 },
 );
 const cost = (query: string, variables: Record<string, unknown> = {}) => analyzer.analyse(parse(query), undefined, variables)!.cost;
 

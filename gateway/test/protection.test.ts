@@ -271,6 +271,7 @@ describe('protection configuration', () => {
       maxDepth: 12,
       maxAliases: 30,
       maxRootFields: 20,
+      maxSelections: 2000,
       maxDirectives: 50,
       maxTokens: 2000,
       maxCost: 5000,

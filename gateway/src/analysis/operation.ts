@@ -24,11 +24,16 @@ import { permissionClass, seesEverything, type AuthorizationPolicy } from '../au
 import type { CostModel, ListSize } from './costModel.js';
 import { isSkipped, rootTypeOf, selectOperation, type Variables } from './document.js';
 
-export type ExceededLimit = 'rootFields' | 'cost';
+export type ExceededLimit = 'rootFields' | 'selections' | 'cost';
 
 export interface AnalysisLimits {
   /** Top-level fields of the operation, every fragment counted once per spread (`MAX_ROOT_FIELDS`). */
   readonly maxRootFields: number;
+  /**
+   * Field selections of the whole operation, every fragment counted once per spread (`MAX_SELECTIONS`): what
+   * the query planner works through, which it does not memoise when fragments mix with inline fragments.
+   */
+  readonly maxSelections: number;
   /** Estimated cost, see `fieldCost` (`MAX_COST`). */
   readonly maxCost: number;
   /** Length assumed for a list without `@listSize` (`COST_DEFAULT_LIST_SIZE`). */
@@ -40,6 +45,8 @@ export interface OperationAnalysis {
   readonly operation: OperationDefinitionNode;
   /** Root fields as a naive expansion would count them; only a lower bound once a limit was exceeded. */
   readonly rootFields: number;
+  /** Field selections at every depth, as a naive expansion would count them (a lower bound once exceeded). */
+  readonly selections: number;
   /** Estimated cost; only a lower bound once a limit was exceeded. */
   readonly cost: number;
   /** Root fields by name, each alias and each spread counted (the credential-field budgets read it). */
@@ -146,6 +153,7 @@ export class OperationAnalyzer {
     return {
       operation,
       rootFields: summary.count,
+      selections: summary.total,
       cost: summary.cost,
       rootFieldsByName: summary.byName ?? new Map(),
       ...(exceeded ? { exceeded } : {}),
@@ -163,12 +171,14 @@ export class OperationAnalyzer {
 interface Summary {
   /** Fields of this selection set (naive expansion). */
   readonly count: number;
+  /** Fields of this selection set and everything below it (naive expansion). */
+  readonly total: number;
   readonly cost: number;
   /** Fields of the root type selected here, by name. */
   readonly byName: ReadonlyMap<string, number> | undefined;
 }
 
-const EMPTY: Summary = Object.freeze({ count: 0, cost: 0, byName: undefined });
+const EMPTY: Summary = Object.freeze({ count: 0, total: 0, cost: 0, byName: undefined });
 
 class LimitExceeded extends Error {
   constructor(readonly limit: ExceededLimit) {
@@ -177,6 +187,7 @@ class LimitExceeded extends Error {
 }
 
 type Sized = ReadonlyMap<string, number>;
+const NOTHING = Object.freeze({ cost: 0, total: 0 });
 const NOT_SIZED: Sized = new Map();
 
 /**
@@ -216,10 +227,12 @@ class Walk {
    */
   private selectionSet(selectionSet: SelectionSetNode, parent: GraphQLNamedType, sized: Sized, isRoot: boolean): Summary {
     let count = 0;
+    let total = 0;
     let cost = 0;
     let byName: Map<string, number> | undefined;
     const add = (summary: Summary, times = 1) => {
       count += summary.count * times;
+      total += summary.total * times;
       cost += summary.cost * times;
       if (summary.byName) {
         byName ??= new Map();
@@ -230,26 +243,30 @@ class Walk {
       if (isSkipped(selection.directives, this.operation, this.variables)) continue;
       if (selection.kind === Kind.FIELD) {
         count++;
+        total++;
         const name = selection.name.value;
         if (parent === this.rootType) {
           byName ??= new Map();
           byName.set(name, (byName.get(name) ?? 0) + 1);
         }
-        cost += this.fieldCost(selection, parent, sized);
+        const field = this.field(selection, parent, sized);
+        cost += field.cost;
+        total += field.total;
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : parent;
         if (type) add(this.selectionSet(selection.selectionSet, type, sized, false));
       } else {
         add(this.fragment(selection.name.value, sized));
       }
-      if (cost > this.limits.maxCost) this.stop('cost', isRoot, count, cost, byName);
-      if (isRoot && count > this.limits.maxRootFields) this.stop('rootFields', isRoot, count, cost, byName);
+      if (isRoot && count > this.limits.maxRootFields) this.stop('rootFields', isRoot, { count, total, cost, byName });
+      if (total > this.limits.maxSelections) this.stop('selections', isRoot, { count, total, cost, byName });
+      if (cost > this.limits.maxCost) this.stop('cost', isRoot, { count, total, cost, byName });
     }
-    return { count, cost, byName };
+    return { count, total, cost, byName };
   }
 
-  private stop(limit: ExceededLimit, isRoot: boolean, count: number, cost: number, byName: Map<string, number> | undefined): never {
-    if (isRoot) this.partial = { count, cost, byName };
+  private stop(limit: ExceededLimit, isRoot: boolean, partial: Summary): never {
+    if (isRoot) this.partial = partial;
     throw new LimitExceeded(limit);
   }
 
@@ -269,11 +286,12 @@ class Walk {
     return summary;
   }
 
-  private fieldCost(node: FieldNode, parent: GraphQLNamedType, sized: Sized): number {
-    if (node.name.value.startsWith('__')) return 0;
-    if (!isObjectType(parent) && !isInterfaceType(parent)) return 0;
+  /** The cost of one field and the selections below it. */
+  private field(node: FieldNode, parent: GraphQLNamedType, sized: Sized): { cost: number; total: number } {
+    if (node.name.value.startsWith('__')) return NOTHING;
+    if (!isObjectType(parent) && !isInterfaceType(parent)) return NOTHING;
     const field = parent.getFields()[node.name.value];
-    if (!field) return 0;
+    if (!field) return NOTHING;
     const named = getNamedType(field.type);
     const weight =
       this.model.fieldWeight(parent.name, field.name) ?? this.model.typeWeight(named.name) ?? (isCompositeType(named) ? 1 : 0);
@@ -283,8 +301,8 @@ class Walk {
     if (size !== undefined && listSize?.sizedFields?.length) {
       childSized = new Map(listSize.sizedFields.map((child) => [child, size]));
     }
-    const children = node.selectionSet ? this.selectionSet(node.selectionSet, named, childSized, false).cost : 0;
-    let cost = weight + children;
+    const children = node.selectionSet ? this.selectionSet(node.selectionSet, named, childSized, false) : EMPTY;
+    let cost = weight + children.cost;
     // Each list level multiplies; the outermost one takes the size that @listSize or the parent decided.
     let type = getNullableType(field.type);
     let first = true;
@@ -296,7 +314,7 @@ class Walk {
       first = false;
       type = getNullableType(type.ofType);
     }
-    return cost;
+    return { cost, total: children.total };
   }
 
   /** The largest slicing argument given (literal, variable or the argument's default), else the assumed size. */

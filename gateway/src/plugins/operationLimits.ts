@@ -16,6 +16,11 @@ export interface OperationLimitsOptions {
   maxAliases?: number;
   /** `MAX_ROOT_FIELDS` (default 20): top-level fields per operation, each fragment counted once per spread. */
   maxRootFields?: number;
+  /**
+   * `MAX_SELECTIONS` (default 2000): field selections of the operation at every depth, each fragment counted
+   * once per spread. The query planner works through that many, so it bounds planning time.
+   */
+  maxSelections?: number;
   /** `MAX_DIRECTIVES` (default 50): directive applications per operation. */
   maxDirectives?: number;
   /** `MAX_TOKENS` (default 2000): lexical tokens per document; enforced by the parser itself. */
@@ -35,6 +40,7 @@ export const OPERATION_LIMIT_DEFAULTS = {
   maxDepth: 12,
   maxAliases: 30,
   maxRootFields: 20,
+  maxSelections: 2_000,
   maxDirectives: 50,
   maxTokens: 2_000,
   maxValidationErrors: 5,
@@ -64,9 +70,11 @@ export function operationLimitsPlugin(options: OperationLimitsOptions & { analys
         return {
           async didResolveOperation({ contextValue, document, operationName, request }) {
             const analysis = options.analysis.of({ context: contextValue, document, operationName, variables: request.variables });
-            if (analysis?.exceeded !== 'rootFields') return;
-            options.onReject?.('rootFields');
-            throw limitError(expose ? `Root fields limit of ${o.maxRootFields} exceeded.` : LIMIT_EXCEEDED_MESSAGE);
+            const exceeded = analysis?.exceeded;
+            if (exceeded !== 'rootFields' && exceeded !== 'selections') return;
+            options.onReject?.(exceeded);
+            const which = exceeded === 'rootFields' ? `Root fields limit of ${o.maxRootFields}` : `Selections limit of ${o.maxSelections}`;
+            throw limitError(expose ? `${which} exceeded.` : LIMIT_EXCEEDED_MESSAGE);
           },
         };
       },
