@@ -1,14 +1,13 @@
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { createHttpApp, createLogger, CredentialMinter, executeGraphQL, HttpError, sendJson, type HttpApp, type Logger } from '@brigade/platform';
+import { createHttpApp, createLogger, executeGraphQL, HttpError, sendJson, type HttpApp, type Logger } from '@brigade/platform';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { readFile } from 'node:fs/promises';
-import { Analysis, loadSupergraphModel } from './analysis/index.js';
+import { Analysis } from './analysis/index.js';
 import { withAuthorization } from './authorizedGateway.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
-import { SubgraphDataSource } from './dataSource.js';
 import { createGatewayErrorFormatter } from './errorFormatter.js';
+import { createFederation } from './federation.js';
 import { createJwksProxy } from './jwksProxy.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createPipeline, type GatewayPlugin } from './pipeline.js';
@@ -17,15 +16,14 @@ import { corsPlugin } from './plugins/cors.js';
 import { costPlugin } from './plugins/cost.js';
 import { landingPagePlugin } from './plugins/landingPage.js';
 import { listInputsPlugin } from './plugins/listInputs.js';
-import { fetchTracing, observabilityPlugin, type RequestSpans } from './plugins/observability.js';
+import { observabilityPlugin, type RequestSpans } from './plugins/observability.js';
 import { operationLimitsPlugin } from './plugins/operationLimits.js';
 import { persistedOperationsPlugin } from './plugins/persistedOperations.js';
 import { queryTextPlugin } from './plugins/queryText.js';
 import { rateLimitPlugin } from './plugins/rateLimit.js';
 import { requestBodyPlugin } from './plugins/requestBody.js';
 import { connectRedis } from './redis.js';
-import { SubgraphHealth, subgraphsOf } from './subgraphHealth.js';
-import { prepareForGateway, watchSupergraph } from './supergraph.js';
+import { subgraphsOf } from './subgraphHealth.js';
 import { createTracing } from './tracing.js';
 
 export interface Gateway extends HttpApp {
@@ -53,6 +51,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const analysis = new Analysis(p.limits);
   const limits = { ...p.limits, onReject: metrics.onReject };
 
+  // The pipeline, in order: each plugin's HTTP stage runs in this order before any GraphQL (README, "The gateway").
   const plugins: GatewayPlugin[] = [
     observabilityPlugin({ metrics, logger, tracing, spans }),
     corsPlugin(p.cors),
@@ -83,56 +82,19 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     },
   });
 
-  const dataSources: SubgraphDataSource[] = [];
-  const health = new SubgraphHealth(config.healthCheckIntervalMs, logger);
-  const minter = new CredentialMinter('gateway', config.signingKey);
-  const routingUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
-  const apolloGateway = new ApolloGateway({
+  const federation = createFederation(config, initialSdl, {
     logger,
-    queryPlannerConfig: { cache: metrics.queryPlanCache },
-    async supergraphSdl({ update }) {
-      const reload = (sdl: string) => {
-        try {
-          update(prepareForGateway(sdl));
-          logger.info({ path: config.supergraphPath }, 'supergraph reloaded');
-        } catch (error) {
-          logger.error({ err: error }, 'supergraph reload refused; still serving the previous one');
-        }
-      };
-      const stopWatching = watchSupergraph(config.supergraphPath, initialSdl, reload, logger);
-      return { supergraphSdl: prepareForGateway(initialSdl), cleanup: async () => stopWatching() };
-    },
-    buildService({ name, url }) {
-      const source = new SubgraphDataSource({
-        name,
-        url: routingUrl(name, url!),
-        minter,
-        timeoutMs: config.subgraphTimeoutMs,
-        connections: config.subgraphConnections,
-        dedupe: config.dedupeSubgraphFetches,
-        onFetch: metrics.onFetch,
-        traceFetch: fetchTracing(tracing, spans),
-      });
-      dataSources.push(source);
-      return source;
-    },
-  });
-  // Registered before Apollo Server's own listener: a new schema never runs with the previous model.
-  apolloGateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    try {
-      const model = loadSupergraphModel(coreSupergraphSdl);
+    metrics,
+    tracing,
+    spans,
+    onModel(model) {
+      if (!model) return analysis.clear();
       analysis.update(model);
       pipeline.supergraph(model);
-    } catch (error) {
-      logger.error({ err: error }, 'supergraph model could not be built; refusing operations until the next load');
-      analysis.clear();
-    }
-    const urls = new Map([...subgraphsOf(coreSupergraphSdl)].map(([name, url]) => [name, routingUrl(name, url)]));
-    void health.watch(urls);
+    },
   });
-
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: withAuthorization(apolloGateway, analysis),
+    gateway: withAuthorization(federation.gateway, analysis),
     ...pipeline.apolloOptions,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
@@ -151,9 +113,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     onStop: async () => {
-      health.stop();
       await apollo.stop();
-      await Promise.all(dataSources.map((s) => s.close()));
+      await federation.close();
       await pipeline.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       await tracing?.shutdown();
@@ -169,7 +130,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       },
       '/ready': (_req, res) => {
         if (app.draining) return sendJson(res, 503, { status: 'draining' });
-        const failing = health.failing();
+        const failing = federation.health.failing();
         if (failing.length === 0) return sendJson(res, 200, { status: 'ready' });
         // Which subgraphs fail is an internal detail: shown only in development.
         sendJson(res, 503, production ? { status: 'unavailable' } : { status: 'unavailable', failing });
