@@ -24,20 +24,22 @@ export function listInputsPlugin(options: ListInputOptions = {}): GatewayPlugin 
   const message = options.exposeLimits ? `A list argument has more than ${max} items.` : 'A list argument has too many items.';
   return {
     name: 'listInputs',
-    apollo: { async requestDidStart() {
-      return {
-        async didResolveOperation({ document, request }) {
-          let ok = literalOk.get(document);
-          if (ok === undefined) {
-            ok = !hasLongLiteralList(document, max);
-            literalOk.set(document, ok);
-          }
-          if (ok && !hasLongArray(request.variables, max, 0)) return;
-          options.onReject?.('listInput');
-          throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
-        },
-      };
-    } },
+    apollo: {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ document, request }) {
+            let ok = literalOk.get(document);
+            if (ok === undefined) {
+              ok = !hasLongLiteralList(document, max);
+              literalOk.set(document, ok);
+            }
+            if (ok && !hasLongArray(request.variables, max, 0)) return;
+            options.onReject?.('listInput');
+            throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+          },
+        };
+      },
+    },
   };
 }
 
