@@ -13,6 +13,7 @@ import type { ServerResponse } from 'node:http';
 import { type AuthConfig, loadConfig } from './config.js';
 import { UserRepository } from './data/users.js';
 import { Accounts } from './domain/accounts.js';
+import { ApiKeys } from './domain/apiKeys.js';
 import { SigningKeys } from './domain/signingKeys.js';
 import { resolvers, type AuthDeps } from './resolvers/index.js';
 
@@ -53,7 +54,7 @@ export async function createServer(config: AuthConfig): Promise<AuthServer> {
       name,
       typeDefs,
       resolvers: resolvers as never,
-      deps: { accounts },
+      deps: { accounts, apiKeys: new ApiKeys(db) },
       requestDeps: () => {
         const users = new UserRepository(db);
         return { users: new BatchLoader(async (ids: readonly string[]) => new Map((await users.byIds(ids)).map((u) => [u.id, u]))) };
