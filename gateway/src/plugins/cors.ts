@@ -13,6 +13,7 @@ export interface CorsOptions {
 const ALLOWED_HEADERS = [
   'content-type',
   'authorization',
+  'x-api-key',
   'apollo-require-preflight',
   'x-apollo-operation-name',
   'x-request-id',

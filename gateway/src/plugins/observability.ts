@@ -49,7 +49,7 @@ export function observabilityPlugin(options: {
               errors: errorCount,
               ...(codes.length ? { errorCodes: codes } : {}),
               clientIp: contextValue.clientIp,
-              ...(viewer.kind === 'user' ? { userId: viewer.userId } : {}),
+              ...(viewer.kind === 'user' ? { userId: viewer.userId } : viewer.kind === 'key' ? { keyId: viewer.keyId } : {}),
               ...(span ? { traceId: span.spanContext().traceId } : {}),
             },
             'operation',

@@ -16,7 +16,7 @@ export interface RateLimitOptions {
   readonly windowSeconds?: number;
   /** `RATE_LIMIT_IP` (default 300): requests per client IP. */
   readonly perIp?: number;
-  /** `RATE_LIMIT_USER` (default 600): requests per authenticated user, whatever the IP. */
+  /** `RATE_LIMIT_USER` (default 600): requests per authenticated user (or API key), whatever the IP. */
   readonly perUser?: number;
   /** `RATE_LIMIT_AUTH_FIELDS` (default 10): calls per client IP of each credential field, every alias counted. */
   readonly perAuthField?: number;
@@ -82,8 +82,10 @@ export class RateLimiter {
     await this.spend(this.perIp, ip, 1, 'ip');
   }
 
+  /** Spends one request of the user's budget, or of the API key's: a key counts exactly as a user does. */
   async checkUser(viewer: Viewer): Promise<void> {
     if (viewer.kind === 'user') await this.spend(this.perUser, viewer.userId, 1, 'user');
+    else if (viewer.kind === 'key') await this.spend(this.perUser, `key:${viewer.keyId}`, 1, 'user');
   }
 
   /** Apollo plugin for the per-field budgets; throws RATE_LIMITED with HTTP 429 and Retry-After. */
