@@ -38,8 +38,10 @@ export function withAuthorization(gateway: ApolloGateway, logger: Logger): Gatew
       if (!policy) throw new Error('authorization policy unavailable');
       const { viewer } = requestContext.context as unknown as GatewayContext;
       const filtered = filterOperation(policy, requestContext.document, requestContext.operationName, viewer);
-      if (filtered.document === requestContext.document) return execute(requestContext);
+      // Empty first: an operation whose every root field was removed keeps its document object, and must
+      // still never reach a subgraph.
       if (filtered.empty) return applyRemovals({ data: {} }, filtered) as never;
+      if (filtered.document === requestContext.document) return execute(requestContext);
       const operation = filtered.document.definitions.find(
         (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
       )!;
