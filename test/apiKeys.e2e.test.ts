@@ -153,6 +153,51 @@ describe('API keys through the gateway', () => {
     expect(stockAfter).toBe(stockBefore);
   });
 
+  it('when a key is revoked, then a second gateway replica refuses it within the cache bound (5 s by default)', async () => {
+    const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, stack.services[name].url]));
+    const replica: Gateway = await createGateway(
+      await loadGatewayConfig({
+        LOG_LEVEL: 'silent',
+        SERVICE_TRUSTED_KEYS: JSON.stringify(stack.keyring.trusted),
+        SERVICE_SIGNING_KEY: JSON.stringify(stack.keyring.privateKeys.gateway),
+        ...subgraphUrls,
+      }),
+    );
+    const replicaUrl = `${await replica.listen(0)}/graphql`;
+    try {
+      const key = await createKey(stack, adminToken, { name: 'Wall tablet', scopes: ['orders:manage'] });
+      const onReplica = () =>
+        fetch(replicaUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key.secret },
+          body: JSON.stringify({ query: '{ orders(first: 1) { edges { node { id } } } }' }),
+        });
+      // Both replicas have verified (and cached) the key.
+      expect((await onReplica()).status).toBe(200);
+      expect((await stack.query(ORDERS, withKey(key.secret))).status).toBe(200);
+
+      const revoked = await stack.query(REVOKE, { token: adminToken, variables: { id: key.apiKey.id } });
+      expect(revoked.data!.revokeApiKey.revokedAt).not.toBeNull();
+      const revokedAt = Date.now();
+      const refusedAfter = async (ask: () => Promise<number>): Promise<number> => {
+        while (Date.now() - revokedAt < 15_000) {
+          if ((await ask()) === 401) return Date.now() - revokedAt;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return Infinity;
+      };
+      const [replicaMs, firstMs] = await Promise.all([
+        refusedAfter(async () => (await onReplica()).status),
+        refusedAfter(async () => (await stack.query(ORDERS, withKey(key.secret))).status),
+      ]);
+      // The documented bound (API_KEY_CACHE_TTL_MS = 5000) plus one polling round trip on a busy machine.
+      expect(replicaMs).toBeLessThan(5_000 + 1_500);
+      expect(firstMs).toBeLessThan(5_000 + 1_500);
+    } finally {
+      await replica.stop();
+    }
+  });
+
   it('when a staff member or an unknown scope asks for a key, then it is refused and nothing is created', async () => {
     const staff = await stack.userWithRole('STAFF');
     const byStaff = await stack.query(CREATE, { token: staff.accessToken, variables: { input: { name: 'x', scopes: ['orders:manage'] } } });
@@ -161,5 +206,51 @@ describe('API keys through the gateway', () => {
     expect(unknownScope.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'scopes' });
     const keys = (await stack.query(LIST, { token: adminToken })).data!.apiKeys;
     expect(keys.filter((k: { name: string }) => k.name === 'x')).toEqual([]);
+  });
+});
+
+describe('API key expiry and rate limits', () => {
+  let stack: Stack;
+  let dataDir: string;
+  let adminToken: string;
+  beforeAll(async () => {
+    // Auth alone, on PGlite in a folder, so the test can move a key's expiry into the past while auth is stopped.
+    dataDir = await mkdtemp(join(tmpdir(), 'brigade-keys-'));
+    stack = await startStack({
+      only: ['auth'],
+      databaseUrl: null,
+      dataDir,
+      serviceEnv: { gateway: { RATE_LIMIT: 'true', RATE_LIMIT_USER: '3', RATE_LIMIT_IP: '1000', RATE_LIMIT_WINDOW_S: '3600' } },
+    });
+    adminToken = (await stack.logIn(ADMIN.email, ADMIN.password)).accessToken;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('when a key has expired, then the request is refused with 401', async () => {
+    const key = await createKey(stack, adminToken, { name: 'Partner', scopes: ['orders:manage'], expiresInDays: 1 });
+    await stack.services.auth.stop();
+    const db = await openDatabase({ schema: 'auth', dataDir: join(dataDir, 'auth') });
+    try {
+      await db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [key.apiKey.id]);
+    } finally {
+      await db.close();
+    }
+    await stack.services.auth.start();
+    const result = await stack.query('{ __typename }', withKey(key.secret));
+    expect(result.status).toBe(401);
+    expect(codes(result)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('when a key spends its budget, then it is rate limited on its own, as a user would be', async () => {
+    const first = await createKey(stack, adminToken, { name: 'Busy device', scopes: ['orders:manage'] });
+    const second = await createKey(stack, adminToken, { name: 'Quiet device', scopes: ['orders:manage'] });
+    for (let i = 0; i < 3; i++) expect((await stack.query('{ __typename }', withKey(first.secret))).status).toBe(200);
+    const limited = await stack.query('{ __typename }', withKey(first.secret));
+    expect(limited.status).toBe(429);
+    expect(codes(limited)).toEqual(['RATE_LIMITED']);
+    expect((await stack.query('{ __typename }', withKey(second.secret))).status).toBe(200);
   });
 });
