@@ -22,7 +22,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, createAccessTokenVerifier, InvalidTokenError, JwksUnavailableError } from './auth/accessTokens.js';
-import { API_KEY_HEADER, apiKeyOf, ApiKeyCheckUnavailableError, createApiKeyVerifier, InvalidApiKeyError } from './auth/apiKeys.js';
+import { createApiKeyAuthentication } from './auth/apiKeys.js';
 import { withAuthorization } from './authorizedGateway.js';
 import { createJwksProxy } from './jwksProxy.js';
 import type { GatewayConfig } from './config.js';
@@ -134,10 +134,11 @@ export async function createGateway(
   });
   const jwks = createJwksProxy(jwksUrl);
   const authUrl = routingUrl('auth', authRoutingUrl ?? new URL('/graphql', jwksUrl).toString());
-  const apiKeys = createApiKeyVerifier({
+  const apiKeyAuthentication = createApiKeyAuthentication({
     auth: new ServiceClient({ minter, target: 'auth', url: authUrl, timeoutMs: config.subgraphTimeoutMs }),
     cacheTtlMs: config.apiKeyCacheTtlMs,
     negativeCacheTtlMs: config.apiKeyNegativeCacheTtlMs,
+    logger,
   });
 
   const graphql = async (req: IncomingMessage, res: ServerResponse) => {
@@ -145,24 +146,12 @@ export async function createGateway(
     if (await protection.beforeAuthentication(req, res)) return;
     let viewer: Viewer = ANONYMOUS;
     try {
-      const token = bearerToken(req.headers.authorization);
-      const apiKey = apiKeyOf(req.headers[API_KEY_HEADER]);
-      if (token && apiKey) {
-        // Two credentials, two identities: refuse rather than pick one (RFC 6750's invalid_request).
-        return sendError(res, new HttpError(400, 'BAD_REQUEST', 'Send a bearer token or an API key, not both.', {
-          'www-authenticate': 'Bearer error="invalid_request"',
-        }), requestId);
-      }
-      if (token) viewer = await verifier.verify(token);
-      else if (apiKey) viewer = await apiKeys.verify(apiKey);
+      const keyViewer = await apiKeyAuthentication(req.headers, requestId);
+      const token = keyViewer ? undefined : bearerToken(req.headers.authorization);
+      if (keyViewer) viewer = keyViewer;
+      else if (token) viewer = await verifier.verify(token);
     } catch (error) {
-      if (error instanceof InvalidApiKeyError) {
-        return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid, revoked or expired API key.'), requestId);
-      }
-      if (error instanceof ApiKeyCheckUnavailableError) {
-        logger.warn({ reqId: requestId, reason: error.message }, 'API key could not be verified');
-        return sendError(res, new HttpError(503, 'SERVICE_UNAVAILABLE', 'Cannot verify API keys right now.', { 'retry-after': '5' }), requestId);
-      }
+      if (error instanceof HttpError) return sendError(res, error, requestId);
       if (error instanceof JwksUnavailableError) {
         // Tokens cannot be checked right now; refusing is safe, calling the caller anonymous would not be.
         return sendError(res, new HttpError(503, 'SERVICE_UNAVAILABLE', 'Cannot verify tokens right now.', { 'retry-after': '5' }), requestId);

@@ -1,5 +1,6 @@
-import { apiKeyIdOf, keyViewer, ServiceCallError, type ServiceClient, type Viewer } from '@brigade/platform';
+import { apiKeyIdOf, HttpError, keyViewer, ServiceCallError, type Logger, type ServiceClient, type Viewer } from '@brigade/platform';
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** The header devices and integrations send their key in. */
 export const API_KEY_HEADER = 'x-api-key';
@@ -16,7 +17,7 @@ export class ApiKeyCheckUnavailableError extends Error {}
 
 export interface ApiKeyVerifierOptions {
   /** A client for the auth subgraph, minting the gateway's own (anonymous) credential. */
-  auth: ServiceClient;
+  auth: Pick<ServiceClient, 'request'>;
   /**
    * How long a verified key is trusted without asking auth again: the bound on how late a revocation
    * takes effect on each gateway replica (`API_KEY_CACHE_TTL_MS`). Default 5000.
@@ -113,5 +114,38 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
       if (!entry.viewer) throw new InvalidApiKeyError('unknown, revoked or expired');
       return entry.viewer;
     },
+  };
+}
+
+/**
+ * The API key stage of a request, as one function over its headers: the key's viewer, or undefined when
+ * there is no `X-API-Key` (the bearer token, if any, decides). Refuses with an HttpError: 400 when a
+ * bearer token comes with the key (two credentials, two identities: RFC 6750's invalid_request), 401 for
+ * a malformed, unknown, revoked or expired key, 503 when auth cannot be asked. Errors and logs name no secret.
+ */
+export function createApiKeyAuthentication(
+  options: ApiKeyVerifierOptions & { logger?: Logger },
+): (headers: IncomingHttpHeaders, requestId?: string) => Promise<Viewer | undefined> {
+  const verifier = createApiKeyVerifier(options);
+  return async (headers, requestId) => {
+    try {
+      const secret = apiKeyOf(headers[API_KEY_HEADER]);
+      if (secret === undefined) return undefined;
+      if (typeof headers.authorization === 'string' ? headers.authorization.trim() !== '' : headers.authorization !== undefined) {
+        throw new HttpError(400, 'BAD_REQUEST', 'Send a bearer token or an API key, not both.', {
+          'www-authenticate': 'Bearer error="invalid_request"',
+        });
+      }
+      return await verifier.verify(secret);
+    } catch (error) {
+      if (error instanceof InvalidApiKeyError) {
+        throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid, revoked or expired API key.');
+      }
+      if (error instanceof ApiKeyCheckUnavailableError) {
+        options.logger?.warn({ reqId: requestId, reason: error.message }, 'API key could not be verified');
+        throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'Cannot verify API keys right now.', { 'retry-after': '5' });
+      }
+      throw error;
+    }
   };
 }
