@@ -24,6 +24,8 @@ import { ANONYMOUS, keyViewer, userViewer, type Viewer } from './viewer.js';
  */
 export const INTERNAL_TOKEN_TYPE = 'brigade-internal+jwt';
 const ALG = 'EdDSA';
+/** The one service whose credentials carry an end user's scopes and roles. */
+export const END_USER_SCOPES_ISSUER = 'gateway';
 const LIFETIME_S = 60;
 /** Reuse a minted credential while it has at least this long left. */
 const REUSE_MARGIN_S = 20;
@@ -65,6 +67,9 @@ export class CredentialMinter {
   }
 
   async mint(audience: string, viewer: Viewer = ANONYMOUS): Promise<string> {
+    // Only the gateway speaks with an end user's scopes; any other service passes who, never what they may do.
+    if (this.service !== END_USER_SCOPES_ISSUER && viewer.kind === 'user') viewer = userViewer(viewer.userId, '', []);
+    if (this.service !== END_USER_SCOPES_ISSUER && viewer.kind === 'key') viewer = keyViewer(viewer.keyId, '');
     const cacheKey =
       viewer.kind === 'user'
         ? `${audience}\u0000${viewer.userId}\u0000${[...viewer.scopes].join(' ')}\u0000${viewer.roles.join(' ')}`
@@ -129,13 +134,16 @@ export class CredentialVerifier {
       if (!protectedHeader.kid?.startsWith(`${payload.iss}.`)) {
         throw new CredentialError('credential signed with another service’s key');
       }
-      const scope = typeof payload.scope === 'string' ? payload.scope : '';
+      // Scopes and roles are believed from the gateway only (it verified the user's access token or API
+      // key); a credential from any other service names at most a user or a key, with no permissions.
+      const fromGateway = payload.iss === END_USER_SCOPES_ISSUER;
+      const scope = fromGateway && typeof payload.scope === 'string' ? payload.scope : '';
       if (typeof payload.sub === 'string' && payload.key !== undefined) {
         throw new CredentialError('credential names both a user and an API key');
       }
       const viewer =
         typeof payload.sub === 'string'
-          ? userViewer(payload.sub, scope, Array.isArray(payload.roles) ? payload.roles.map(String) : [])
+          ? userViewer(payload.sub, scope, fromGateway && Array.isArray(payload.roles) ? payload.roles.map(String) : [])
           : typeof payload.key === 'string'
             ? keyViewer(payload.key, scope)
             : ANONYMOUS;
