@@ -28,6 +28,10 @@ export interface GatewayConfig extends ServiceConfig {
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
   readonly otlpEndpoint?: string;
   readonly otelServiceName: string;
+  /** `API_KEY_CACHE_TTL_MS`: a verified API key is trusted this long; the bound on a revocation's delay. */
+  readonly apiKeyCacheTtlMs: number;
+  /** `API_KEY_NEGATIVE_CACHE_TTL_MS`: a refused API key is refused this long without asking auth again. */
+  readonly apiKeyNegativeCacheTtlMs: number;
 }
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../supergraph.graphql', import.meta.url));
@@ -45,6 +49,9 @@ const schema = z.object({
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
+  // At most a minute: the revocation bound must stay "a few seconds" unless an operator chooses otherwise.
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  API_KEY_NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 
 export async function loadConfig(env: Env = process.env): Promise<GatewayConfig> {
@@ -71,6 +78,8 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     otelServiceName: own.OTEL_SERVICE_NAME,
+    apiKeyCacheTtlMs: own.API_KEY_CACHE_TTL_MS,
+    apiKeyNegativeCacheTtlMs: own.API_KEY_NEGATIVE_CACHE_TTL_MS,
   };
 }
 
