@@ -11,10 +11,16 @@ export interface OrdersConfig extends ServiceConfig {
   readonly stationTimeoutMs: number;
   readonly menuTimeoutMs: number;
   /**
-   * The budget of one placeOrder (menu lookup, reserves, confirms, a replay's wait). Must stay below the
-   * gateway's SUBGRAPH_TIMEOUT_MS, or the gateway reports a failure for an order that then gets placed.
+   * The budget of one placeOrder (menu lookup, reserves, confirms, a replay's wait), counted from when orders
+   * starts on it. The gateway's deadline (sent with every call, counted from when it sent the call) cuts it
+   * shorter, so a request that waited unread — orders paused or queued — gets only what the gateway still waits.
    */
   readonly deadlineMs: number;
+  /**
+   * How long before the caller's deadline (the gateway's, sent with each call) a placeOrder must have
+   * decided: the time its answer needs to reach the gateway.
+   */
+  readonly answerMarginMs: number;
   /** How often the sweeper finishes abandoned sagas and owed releases. */
   readonly recoveryIntervalMs: number;
   /**
@@ -30,6 +36,7 @@ const ordersSchema = z.object({
   STATION_TIMEOUT_MS: ms.default(2_000),
   MENU_TIMEOUT_MS: ms.default(2_000),
   ORDERS_DEADLINE_MS: ms.default(4_000),
+  ORDERS_ANSWER_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   ORDERS_RECOVERY_INTERVAL_MS: ms.default(10_000),
   ORDERS_RECOVERY_GRACE_MS: ms.optional(),
   ORDERS_FAULT: z.enum(['exit-after-reserve']).optional(),
@@ -48,6 +55,7 @@ export async function loadConfig(env: Env): Promise<OrdersConfig> {
     stationTimeoutMs: own.STATION_TIMEOUT_MS,
     menuTimeoutMs: own.MENU_TIMEOUT_MS,
     deadlineMs: own.ORDERS_DEADLINE_MS,
+    answerMarginMs: own.ORDERS_ANSWER_MARGIN_MS,
     recoveryIntervalMs: own.ORDERS_RECOVERY_INTERVAL_MS,
     recoveryGraceMs: own.ORDERS_RECOVERY_GRACE_MS ?? 2 * own.ORDERS_DEADLINE_MS + 2_000,
     fault: own.ORDERS_FAULT,

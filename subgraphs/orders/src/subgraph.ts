@@ -67,6 +67,7 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       stations,
       logger,
       deadlineMs: config.deadlineMs,
+      answerMarginMs: config.answerMarginMs,
       menuTimeoutMs: config.menuTimeoutMs,
       stationTimeoutMs: config.stationTimeoutMs,
       faults,

@@ -21,7 +21,7 @@ interface LineRow {
   quantity: number;
   unit_price_cents: number;
   currency: string;
-  name: string | null;
+  name: string;
 }
 
 const ORDER_COLUMNS = 'id, customer_id, status, total_cents, currency, rejection, created_at, updated_at';
@@ -88,8 +88,14 @@ export class OrdersRepository implements OrderStore {
     });
   }
 
-  async markPlaced(id: string): Promise<Order | undefined> {
-    return this.transition(id, ['PENDING'], 'PLACED');
+  async markPlaced(id: string, decideBy: Date): Promise<Order | undefined> {
+    // clock_timestamp(), not now(): the time of this very statement, however long the transaction waited.
+    const { rows } = await this.db.query<OrderRow>(
+      `UPDATE orders SET status = 'PLACED', updated_at = now()
+       WHERE id = $1 AND status = 'PENDING' AND clock_timestamp() < $2::timestamptz RETURNING ${ORDER_COLUMNS}`,
+      [id, decideBy.toISOString()],
+    );
+    return rows[0] && toOrder(rows[0]);
   }
 
   async markRejected(id: string, rejection: Rejection, stockReturned: boolean): Promise<boolean> {

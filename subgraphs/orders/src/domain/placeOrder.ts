@@ -29,11 +29,13 @@ export interface PlaceOrderSagaOptions {
   stations: StationPort;
   logger: Logger;
   /**
-   * The whole placeOrder's budget, replays waiting for their first request included. It must be below
-   * the gateway's subgraph timeout: past it the client has been told the call failed, so nothing may be
-   * placed after it.
+   * The whole placeOrder's budget, replays waiting for their first request included, when the caller sent
+   * no deadline of its own; a caller's deadline (the gateway's) cuts it shorter. Past the caller's deadline
+   * the client has been told the call failed, so nothing may be placed after it.
    */
   deadlineMs: number;
+  /** How long before the caller's deadline the saga must have decided: the time its answer takes to arrive. */
+  answerMarginMs: number;
   /** Each call's own bound, cut to what is left of the deadline. */
   menuTimeoutMs: number;
   stationTimeoutMs: number;
@@ -45,6 +47,8 @@ export interface PlaceOrderRequest {
   readonly lines: readonly RequestedLine[];
   readonly idempotencyKey?: string | null;
   readonly requestId: string;
+  /** When the caller stops waiting (epoch milliseconds), if it said. */
+  readonly deadline?: number;
 }
 
 /**
@@ -62,7 +66,7 @@ export class PlaceOrderSaga {
 
   async place(request: PlaceOrderRequest): Promise<PlaceOrderOutcome> {
     const { store, menu } = this.options;
-    const deadline = new Deadline(this.options.deadlineMs);
+    const deadline = Deadline.forRequest(this.options.deadlineMs, request.deadline, this.options.answerMarginMs);
     const lines = normaliseLines(request.lines, request.idempotencyKey);
     const key = request.idempotencyKey ?? null;
     if (key !== null) {
@@ -140,13 +144,16 @@ export class PlaceOrderSaga {
         }),
       );
       const lost = confirmed.filter(([, c]) => c.kind !== 'confirmed');
-      // Checked right before the decision: past the deadline the gateway has already answered the client
-      // with an error, so placing now would take stock for an order its customer believes failed.
+      // The decision is conditional on the deadline, checked by the database as it commits: past it the
+      // gateway has already answered the client with an error, so placing now would take stock for an order
+      // its customer believes failed — however long this process was paused before the commit.
       if (lost.length === 0 && !deadline.passed()) {
-        const placed = await store.markPlaced(order.id);
+        const placed = await store.markPlaced(order.id, new Date(deadline.at));
         if (placed) return { kind: 'placed', order: placed };
-        // The sweeper judged this saga dead and compensated it; its verdict stands.
-        return this.outcomeOf((await store.get(order.id))!, deadline);
+        const now = (await store.get(order.id))!;
+        // Still PENDING: the deadline passed before the commit, so it withdraws like a late confirmation.
+        // Anything else: the sweeper judged this saga dead and compensated it; its verdict stands.
+        if (now.status !== 'PENDING') return this.outcomeOf(now, deadline);
       }
       if (lost.length === 0) {
         logger.warn({ orderId: order.id }, 'every station confirmed, but after the order deadline: withdrawing it');

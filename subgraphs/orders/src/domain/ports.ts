@@ -66,8 +66,11 @@ export interface OrderStore {
   findByKey(customerId: string, idempotencyKey: string): Promise<Order | undefined>;
   /** Inserts the order PENDING with its lines; undefined when the customer already used the key. */
   insertPending(order: NewOrder): Promise<Order | undefined>;
-  /** PENDING → PLACED; undefined if the order is no longer PENDING (the sweeper took it over). */
-  markPlaced(id: string): Promise<Order | undefined>;
+  /**
+   * PENDING → PLACED, only if the database commits it before `decideBy`; undefined if the order is no longer
+   * PENDING (the sweeper took it over) or `decideBy` has passed.
+   */
+  markPlaced(id: string, decideBy: Date): Promise<Order | undefined>;
   /** PENDING → REJECTED; false if it was no longer PENDING. */
   markRejected(id: string, rejection: Rejection, stockReturned: boolean): Promise<boolean>;
   markStockReturned(id: string): Promise<void>;
