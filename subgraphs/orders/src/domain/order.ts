@@ -7,7 +7,8 @@ export interface OrderLine {
   readonly quantity: number;
   readonly unitPriceCents: number;
   readonly currency: string;
-  readonly name: string | null;
+  /** The item's name when it was ordered. */
+  readonly name: string;
 }
 
 export interface Order {
