@@ -104,7 +104,7 @@ describe.each(ENGINES)('placeOrder outcomes, on %s', (engine) => {
     expect(retry.data!.placeOrder.__typename).toBe('OrderPlaced');
     expect(await myOrders(stack, customer)).toEqual([{ id: retry.data!.placeOrder.order.id, status: 'PLACED' }]);
     expect(await stockOf(stack, item('Pasta').id)).toBe(pasta - 1);
-  });
+  }, 180_000);
 
   it('when menu is down while an order is placed and while it is replayed, then both answer OrderPlaced with the line names and an error only at menuItem', async () => {
     const menuSwitch = await startSwitch();
