@@ -28,6 +28,10 @@ export interface OrdersConfig extends ServiceConfig {
    * stay PENDING (it leaves PENDING right after its deadline), so the sweeper never races one.
    */
   readonly recoveryGraceMs: number;
+  /** Releases the sweeper has in flight at once per station: a hung station ties up only its own. */
+  readonly recoveryConcurrency: number;
+  /** A recovery pass starts no release after this long; what it leaves is owed to the next pass. */
+  readonly recoveryPassMs: number;
   readonly fault?: OrdersFault;
 }
 
@@ -39,6 +43,8 @@ const ordersSchema = z.object({
   ORDERS_ANSWER_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   ORDERS_RECOVERY_INTERVAL_MS: ms.default(10_000),
   ORDERS_RECOVERY_GRACE_MS: ms.optional(),
+  ORDERS_RECOVERY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  ORDERS_RECOVERY_PASS_MS: ms.optional(),
   ORDERS_FAULT: z.enum(['exit-after-reserve']).optional(),
 });
 
@@ -58,6 +64,8 @@ export async function loadConfig(env: Env): Promise<OrdersConfig> {
     answerMarginMs: own.ORDERS_ANSWER_MARGIN_MS,
     recoveryIntervalMs: own.ORDERS_RECOVERY_INTERVAL_MS,
     recoveryGraceMs: own.ORDERS_RECOVERY_GRACE_MS ?? 2 * own.ORDERS_DEADLINE_MS + 2_000,
+    recoveryConcurrency: own.ORDERS_RECOVERY_CONCURRENCY,
+    recoveryPassMs: own.ORDERS_RECOVERY_PASS_MS ?? Math.max(own.ORDERS_RECOVERY_INTERVAL_MS, own.STATION_TIMEOUT_MS),
     fault: own.ORDERS_FAULT,
   };
 }

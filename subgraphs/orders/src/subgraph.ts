@@ -72,7 +72,14 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       stationTimeoutMs: config.stationTimeoutMs,
       faults,
     });
-    const sweeper = new RecoverySweeper({ store: orders, stations, logger, graceMs: config.recoveryGraceMs });
+    const sweeper = new RecoverySweeper({
+      store: orders,
+      stations,
+      logger,
+      graceMs: config.recoveryGraceMs,
+      concurrency: config.recoveryConcurrency,
+      passBudgetMs: config.recoveryPassMs,
+    });
     const sweep = () =>
       sweeper.sweep().catch((error: unknown) => logger.error({ err: error }, 'recovery sweep failed'));
     let timer: NodeJS.Timeout | undefined;
