@@ -18,6 +18,8 @@ export interface Order {
   readonly totalCents: number;
   readonly currency: string;
   readonly rejection: Rejection | null;
+  /** Who cancelled a CANCELLED order (a user id). */
+  readonly cancelledBy: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -51,6 +51,13 @@ export class RecoverySweeper {
     const owed: { orderId: string; stations: StationName[] }[] = [];
     for (const order of await store.stalePending(graceMs, BATCH)) {
       const orderLines = await store.linesOf(order.id);
+      if (orderLines.length === 0) {
+        // A key claimed by an attempt that died before the menu priced it: nothing was ordered or held, so
+        // the claim is given up and the key is free for the client's retry.
+        await store.dropClaim(order.id);
+        logger.warn({ orderId: order.id }, 'giving up an abandoned idempotency-key claim');
+        continue;
+      }
       const stations = stationsOf(orderLines);
       const lines = orderLines.map((l) => ({
         menuItemId: l.menuItemId,
