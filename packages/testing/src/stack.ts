@@ -103,6 +103,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const shared: Env = {
     LOG_LEVEL: 'silent',
     DATA_DIR: options.dataDir ?? 'memory',
+    // Tests run production mode on throwaway in-memory data, which production otherwise refuses.
+    ...(options.dataDir ? {} : { ALLOW_MEMORY_DATA: 'true' }),
     SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,

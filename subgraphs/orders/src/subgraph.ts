@@ -43,7 +43,7 @@ export interface OrdersServerOptions {
 
 export async function createServer(config: OrdersConfig, options: OrdersServerOptions = {}): Promise<SubgraphServer> {
   const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     const minter = new CredentialMinter(name, config.signingKey);
