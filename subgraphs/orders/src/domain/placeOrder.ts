@@ -87,6 +87,7 @@ export class PlaceOrderSaga {
     }
     let priced: OrderLine[];
     let currency: string;
+    let totalCents: number;
     try {
       if (deadline.passed()) throw new MenuUnavailableError('the order deadline passed before the menu lookup');
       const items = await menu.lookup(
@@ -118,7 +119,7 @@ export class PlaceOrderSaga {
       if (priced.some((l) => l.currency !== currency)) {
         throw new InvalidOrderError('All items of one order must be priced in the same currency.', 'lines');
       }
-      orderTotal(priced);
+      totalCents = orderTotal(priced);
     } catch (error) {
       // Nothing was ordered: the key is free for a retry.
       if (key !== null) await store.dropClaim(id);
@@ -129,7 +130,7 @@ export class PlaceOrderSaga {
       customerId: request.customerId,
       idempotencyKey: key,
       lines: priced,
-      totalCents: orderTotal(priced),
+      totalCents,
       currency,
     };
     const pending = key !== null ? await store.fillClaim(order) : await store.insertPending(order);
