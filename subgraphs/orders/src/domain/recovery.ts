@@ -47,7 +47,6 @@ export class RecoverySweeper {
 
   private async pass(): Promise<void> {
     const { store, logger, graceMs } = this.deps;
-    const stopStartingAt = Date.now() + this.deps.passBudgetMs;
     const owed: { orderId: string; stations: StationName[] }[] = [];
     for (const order of await store.stalePending(graceMs, BATCH)) {
       const orderLines = await store.linesOf(order.id);
@@ -77,19 +76,24 @@ export class RecoverySweeper {
       if (stations.length) owed.push({ orderId: order.id, stations });
       else await store.markStockReturned(order.id);
     }
-    await this.releaseByStation(owed, stopStartingAt);
+    await this.releaseByStation(owed);
   }
 
-  /** Every owed release, station by station in parallel; an order's stock is returned once all its stations acknowledged. */
-  private async releaseByStation(owed: readonly { orderId: string; stations: StationName[] }[], stopStartingAt: number): Promise<void> {
+  /**
+   * Every owed release, station by station in parallel; an order's stock is returned once all its stations
+   * acknowledged. The budget counts from the first release, and every worker starts at least one, so a pass
+   * slowed down before its releases (a loaded database) still makes progress.
+   */
+  private async releaseByStation(owed: readonly { orderId: string; stations: StationName[] }[]): Promise<void> {
     const { store, stations, logger, concurrency } = this.deps;
+    const stopStartingAt = Date.now() + this.deps.passBudgetMs;
     const left = new Map(owed.map((o) => [o.orderId, new Set(o.stations)]));
     const queues = new Map<StationName, string[]>();
     for (const o of owed) for (const s of o.stations) queues.set(s, [...(queues.get(s) ?? []), o.orderId]);
     const drain = async (station: StationName, orderIds: readonly string[]) => {
       let next = 0;
       const worker = async () => {
-        while (next < orderIds.length && Date.now() < stopStartingAt) {
+        for (let first = true; next < orderIds.length && (first || Date.now() < stopStartingAt); first = false) {
           const orderId = orderIds[next++]!;
           try {
             await stations.release(station, orderId, `recovery-${orderId}`);
