@@ -30,3 +30,20 @@ describe('a service started with a bad configuration', () => {
     });
   }
 });
+
+describe('a service started in production on in-memory data', () => {
+  for (const [name, { entry, env }] of Object.entries(ENTRIES).filter(([name]) => name !== 'gateway')) {
+    it(`when ${name} gets NODE_ENV=production with DATA_DIR=memory, then it refuses to start with a message saying why and exits 1`, () => {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: root,
+        env: { PATH: process.env.PATH, ...env, NODE_ENV: 'production', DATA_DIR: 'memory' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('DATA_DIR=memory');
+      expect(result.stderr).toContain('production needs DATA_DIR set to a folder on a persistent volume, or DATABASE_URL');
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    });
+  }
+});

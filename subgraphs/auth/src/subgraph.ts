@@ -39,7 +39,7 @@ export interface AuthServer extends SubgraphServer {
 
 export async function createServer(config: AuthConfig): Promise<AuthServer> {
   const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     const keys = new SigningKeys(db, config.accessTokenTtlS);

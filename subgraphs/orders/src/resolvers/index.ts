@@ -141,6 +141,7 @@ export const resolvers = {
             lines: args.input.lines,
             idempotencyKey: args.input.idempotencyKey,
             requestId: ctx.requestId,
+            deadline: ctx.deadline,
           }),
         ),
       ),
@@ -167,6 +168,7 @@ export const resolvers = {
     total: (order: Order) => money(order.totalCents, order.currency),
   },
   OrderLine: {
+    name: (line: OrderLine) => line.name,
     menuItem: (line: OrderLine) => ({ __typename: 'MenuItem', id: line.menuItemId }),
     unitPrice: (line: OrderLine) => money(line.unitPriceCents, line.currency),
     subtotal: (line: OrderLine) => money(line.unitPriceCents * line.quantity, line.currency),
