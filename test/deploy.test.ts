@@ -70,6 +70,8 @@ describe('container image', () => {
       const script = scripts[`start:${service}`];
       expect(script, `npm run start:${service}`).toBeDefined();
       expect(script!.split(' ').at(-1), service).toBe(table[service]!.entry);
+      // Compiled output (`npm run build`, which the suite's global setup runs), never a TypeScript source.
+      expect(table[service]!.entry, service).toMatch(/\/dist\/main\.js$/);
       expect(existsSync(resolve(ROOT, table[service]!.entry)), table[service]!.entry).toBe(true);
       if (isStation(service)) expect(script).toContain(`STATION=${service}`);
     }
@@ -88,8 +90,9 @@ describe('container image', () => {
   it('builds in stages, prunes dev dependencies, runs as a non-root user in production mode with a /health check', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile).toMatch(/^RUN npm ci$/m);
-    expect(dockerfile).toMatch(/npm run typecheck/);
-    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    // Type-checked, compiled to JavaScript, then pruned to production dependencies: in that order.
+    expect(dockerfile).toMatch(/npm run typecheck[\s\S]*npm run build[\s\S]*npm prune --omit=dev/);
+    expect(dockerfile).not.toMatch(/--import[= ]tsx/);
     expect(dockerfile).toMatch(/^COPY --from=build /m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["\/app\/deploy\/entrypoint\.sh", "health"\]$/m);
@@ -226,6 +229,8 @@ describe('docker-compose.yml', () => {
       ...Object.fromEntries(Object.entries<string>(compose.services.gateway.environment).map(([k, v]) => [k, interpolate(v, dotenv, new Set())])),
     });
     expect(Object.keys(gateway.subgraphUrls).sort()).toEqual([...SUBGRAPHS].sort());
+    // Published directly: the socket address is the client's, and a forged X-Forwarded-For buys nothing.
+    expect((gateway as unknown as { protection: { rateLimit: { trustProxy: boolean } } }).protection.rateLimit.trustProxy).toBe(false);
   });
 
   it('creates one database and login per subgraph in PostgreSQL, with passwords from the environment', () => {
@@ -332,6 +337,10 @@ describe('deploy/k8s', () => {
       name: 'SUPERGRAPH_PATH',
       value: '/config/supergraph/supergraph.graphql',
     });
+    // Behind the Ingress controller: the client is the address it appends to X-Forwarded-For, or every client
+    // would share the controller's per-IP budget.
+    const gatewayConfig = (await loadServiceConfig('gateway', podEnv('gateway', keyring))) as unknown as { protection: { rateLimit: { trustProxy: boolean } } };
+    expect(gatewayConfig.protection.rateLimit.trustProxy).toBe(true);
 
     const policies = of('NetworkPolicy');
     expect(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress)).toBe(true);

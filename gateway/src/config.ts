@@ -2,7 +2,8 @@ import { loadServiceConfig, parseEnv, SUBGRAPHS, type Env, type ServiceConfig, t
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { loadProtectionConfig, type ProtectionConfig } from './plugins/protectionConfig.js';
+import { REQUEST_BODY_DEFAULTS } from './plugins/requestBody.js';
+import { loadProtectionConfig, type ProtectionConfig } from './protectionConfig.js';
 
 export interface GatewayConfig extends ServiceConfig {
   /** The composed supergraph; watched and reloaded when it changes. */
@@ -22,11 +23,15 @@ export interface GatewayConfig extends ServiceConfig {
   readonly bodyLimitBytes: number;
   /** `GATEWAY_WORKERS`: node:cluster workers sharing the port (1 = no cluster). */
   readonly workers: number;
-  /** Operation limits, rate limits, CORS, persisted operations (plugins/protectionConfig.ts). */
+  /** Operation limits, rate limits, CORS, persisted operations (protectionConfig.ts). */
   readonly protection: ProtectionConfig;
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
   readonly otlpEndpoint?: string;
   readonly otelServiceName: string;
+  /** `API_KEY_CACHE_TTL_MS`: a verified API key is trusted this long; the bound on a revocation's delay. */
+  readonly apiKeyCacheTtlMs: number;
+  /** `API_KEY_NEGATIVE_CACHE_TTL_MS`: a refused API key is refused this long without asking auth again. */
+  readonly apiKeyNegativeCacheTtlMs: number;
 }
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../supergraph.graphql', import.meta.url));
@@ -40,10 +45,13 @@ const schema = z.object({
   JWT_ISSUER: z.string().min(1).default('brigade-auth'),
   JWT_AUDIENCE: z.string().min(1).default('brigade'),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).optional(),
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
+  // At most a minute: the revocation bound must stay "a few seconds" unless an operator chooses otherwise.
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  API_KEY_NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 
 export async function loadConfig(env: Env = process.env): Promise<GatewayConfig> {
@@ -65,11 +73,13 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     jwtIssuer: own.JWT_ISSUER,
     jwtAudience: own.JWT_AUDIENCE,
     healthCheckIntervalMs: own.HEALTH_CHECK_INTERVAL_MS,
-    bodyLimitBytes: own.MAX_BODY_BYTES,
+    bodyLimitBytes: own.MAX_BODY_BYTES ?? REQUEST_BODY_DEFAULTS.maxBodyBytes,
     workers: own.GATEWAY_WORKERS,
     protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     otelServiceName: own.OTEL_SERVICE_NAME,
+    apiKeyCacheTtlMs: own.API_KEY_CACHE_TTL_MS,
+    apiKeyNegativeCacheTtlMs: own.API_KEY_NEGATIVE_CACHE_TTL_MS,
   };
 }
 

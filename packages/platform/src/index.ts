@@ -1,3 +1,4 @@
+export * from './apiKeySecrets.js';
 export * from './authorization.js';
 export * from './config.js';
 export * from './credentials.js';
@@ -14,3 +15,5 @@ export * from './viewer.js';
 export * from './seedMenu.js';
 export * from './runService.js';
 export * from './batchLoader.js';
+export * from './textInputs.js';
+export * from './callers.js';

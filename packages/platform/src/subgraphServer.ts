@@ -5,10 +5,13 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { enforceDirectives } from './authorization.js';
+import { enforceCallers, type Callers } from './callers.js';
+import { validateTextInputs, type TextInputErrors } from './textInputs.js';
 import { CredentialError, type CredentialVerifier } from './credentials.js';
 import { createErrorFormatter } from './errors.js';
 import {
   createHttpApp,
+  deadlineOf,
   executeGraphQL,
   HttpError,
   REQUEST_ID_HEADER,
@@ -28,6 +31,12 @@ export interface SubgraphContext extends BaseContext {
   readonly caller: string;
   readonly requestId: string;
   readonly logger: Logger;
+  /**
+   * When the caller stops waiting (epoch milliseconds), from the deadline headers; undefined when it sent
+   * none. Work that must finish while someone still waits for it (a saga's decision) draws from it, and
+   * calls made on the request's behalf pass what is left on.
+   */
+  readonly deadline?: number;
 }
 
 export interface SubgraphServerOptions<Deps extends object> {
@@ -47,6 +56,13 @@ export interface SubgraphServerOptions<Deps extends object> {
   onStop?: () => Promise<void>;
   bodyLimitBytes?: number;
   shutdownTimeoutMs?: number;
+  /** Which services may call which root fields (see Callers); the verifier must accept exactly these issuers. */
+  callers: Callers;
+  /**
+   * Per `Type.field`, the error a field raises for a NUL or unpaired surrogate in its text arguments instead
+   * of BAD_USER_INPUT (auth's logIn: the same error as a wrong password).
+   */
+  textInputErrors?: TextInputErrors;
   /** Extra exact-path HTTP routes (e.g. the JWKS of auth). */
   routes?: Parameters<typeof createHttpApp>[0]['routes'];
 }
@@ -67,7 +83,12 @@ export async function createSubgraphServer<Deps extends object>(
   const { logger } = options;
   const schema = buildSubgraphSchema({
     typeDefs: options.typeDefs,
-    resolvers: enforceDirectives(options.typeDefs, options.resolvers as never),
+    // Which service may call, then the directives (which user may), then text validation, then the resolver.
+    resolvers: enforceCallers(
+      options.typeDefs,
+      enforceDirectives(options.typeDefs, validateTextInputs(options.typeDefs, options.resolvers as never, options.textInputErrors)),
+      options.callers,
+    ),
   });
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
@@ -111,6 +132,7 @@ export async function createSubgraphServer<Deps extends object>(
       },
       '/graphql': async (req, res) => {
         const started = performance.now();
+        const deadline = deadlineOf(req);
         const requestId = requestIdOf(req);
         // The gateway's fetch span id travels in traceparent: logging its trace id joins logs to traces.
         const traceId = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(String(req.headers.traceparent ?? ''))?.[1];
@@ -128,6 +150,12 @@ export async function createSubgraphServer<Deps extends object>(
           return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid service credential.'), requestId);
         }
         const request = await toGraphQLRequest(req, bodyLimit);
+        if (deadline !== undefined && deadline <= Date.now()) {
+          // Nobody waits for the answer any more: starting now would only do work its caller believes failed.
+          metrics.observe(undefined, 504, (performance.now() - started) / 1000);
+          log.warn({ caller: claims.issuer, lateByMs: Date.now() - deadline }, 'refused: the caller\'s deadline passed before the request started');
+          return sendError(res, new HttpError(504, 'DEADLINE_EXCEEDED', 'The deadline of this request passed before it could start.'), requestId);
+        }
         const context = async (): Promise<SubgraphContext & Deps> => ({
           ...options.deps,
           ...options.requestDeps?.(),
@@ -135,6 +163,7 @@ export async function createSubgraphServer<Deps extends object>(
           caller: claims.issuer,
           requestId,
           logger: log,
+          deadline,
         });
         const status = await executeGraphQL(apollo, request, context as never, res, { [REQUEST_ID_HEADER]: requestId });
         const body = request.body as { operationName?: unknown } | undefined;

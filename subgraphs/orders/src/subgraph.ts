@@ -11,6 +11,7 @@ import {
   type StationName,
   STATIONS,
   type SubgraphServer,
+  type Callers,
 } from '@brigade/platform';
 import { gql } from 'graphql-tag';
 import { MenuClient } from './clients/menuClient.js';
@@ -29,8 +30,9 @@ export { resolvers };
 export const name = 'orders';
 export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-/** Only the gateway calls orders: clients reach it through the supergraph. */
-export const ACCEPTED_ISSUERS = ['gateway'] as const;
+/** Who may call orders, and what: only the gateway, for clients. */
+export const CALLERS: Callers = { gateway: 'public' };
+export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
 export interface OrdersServerOptions {
   /**
@@ -43,7 +45,7 @@ export interface OrdersServerOptions {
 
 export async function createServer(config: OrdersConfig, options: OrdersServerOptions = {}): Promise<SubgraphServer> {
   const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     const minter = new CredentialMinter(name, config.signingKey);
@@ -67,11 +69,19 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       stations,
       logger,
       deadlineMs: config.deadlineMs,
+      answerMarginMs: config.answerMarginMs,
       menuTimeoutMs: config.menuTimeoutMs,
       stationTimeoutMs: config.stationTimeoutMs,
       faults,
     });
-    const sweeper = new RecoverySweeper({ store: orders, stations, logger, graceMs: config.recoveryGraceMs });
+    const sweeper = new RecoverySweeper({
+      store: orders,
+      stations,
+      logger,
+      graceMs: config.recoveryGraceMs,
+      concurrency: config.recoveryConcurrency,
+      passBudgetMs: config.recoveryPassMs,
+    });
     const sweep = () =>
       sweeper.sweep().catch((error: unknown) => logger.error({ err: error }, 'recovery sweep failed'));
     let timer: NodeJS.Timeout | undefined;
@@ -84,6 +94,7 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
         orderLoader: new BatchLoader((ids) => orders.getMany(ids)),
         lineLoader: new BatchLoader((ids) => orders.linesOfMany(ids)),
       }),
+      callers: CALLERS,
       verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
       logger,
       production: config.production,
