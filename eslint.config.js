@@ -37,7 +37,7 @@ export default tseslint.config(
     plugins: { '@typescript-eslint': tseslint.plugin, 'import-x': importX },
     rules: {
       // Types vanish at run time; importing them as values drags modules (and their side effects) in.
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       // Every package names what it imports in its own package.json (npm workspaces hoist, so nothing else would).
       'import-x/no-extraneous-dependencies': ['error', {
         devDependencies: ['**/test/**', '**/*.test.ts', 'scripts/**', 'bench/**', 'vitest.config.ts', '**/vite.config.ts'],
