@@ -1,13 +1,16 @@
 /**
  * `npm start`: composes the supergraph, starts the six subgraphs and the gateway as separate processes on
- * embedded databases (kept in .data/ across restarts), waits until each is ready, prints the gateway URL,
- * and on Ctrl-C stops them all cleanly.
+ * embedded databases (kept in .data/ across restarts), builds the web app and serves it (WEB_PORT, default
+ * 4100), waits until everything is ready, prints the web app's and the gateway's URLs, and on Ctrl-C stops
+ * them all cleanly.
  */
 import { DEFAULT_DATA_DIR, DEFAULT_PORTS, generateKeyring, loadDevKeyring, type ServiceName } from '@brigade/platform';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildWebApp } from '../clients/web/scripts/build.js';
+import { createWebServer } from '../clients/web/server/static.js';
 import { ROOT, compose, readSupergraphConfig, renderStationSchemas } from './lib/composition.js';
 
 const started = Date.now();
@@ -23,6 +26,9 @@ const ENTRY: Record<ServiceName, string> = {
 const SUBGRAPH_ORDER: ServiceName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 'orders'];
 const host = process.env.HOST ?? '127.0.0.1';
 const portOf = (name: ServiceName) => Number(process.env[`${name.toUpperCase()}_PORT`] ?? DEFAULT_PORTS[name]);
+const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+const DEFAULT_WEB_PORT = 4100;
+const webPort = Number(process.env.WEB_PORT ?? DEFAULT_WEB_PORT);
 
 renderStationSchemas();
 const outcome = compose(readSupergraphConfig());
@@ -49,6 +55,12 @@ function launch(name: ServiceName): ChildProcess {
     SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
   };
   if (name === 'kitchen' || name === 'bar' || name === 'bakery') env.STATION = name;
+  // The gateway's development CORS list names the web app on its default port; another port is added here.
+  if (name === 'gateway' && !process.env.CORS_ORIGINS && webPort !== DEFAULT_WEB_PORT) {
+    env.CORS_ORIGINS = ['https://studio.apollographql.com', `http://localhost:${portOf('gateway')}`]
+      .concat([`http://localhost:${webPort}`, `http://127.0.0.1:${webPort}`, `http://${shownHost}:${webPort}`])
+      .join(',');
+  }
   for (const other of SUBGRAPH_ORDER) {
     env[`SUBGRAPH_${other.toUpperCase()}_URL`] ??= `http://${host}:${portOf(other)}/graphql`;
   }
@@ -107,19 +119,26 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+const gateway = `http://${shownHost}:${portOf('gateway')}`;
+let webUrl = '';
 try {
+  // The web app builds (a few seconds) while the services start.
+  const built = buildWebApp({ quiet: true, ...(process.env.WEB_DIST ? { outDir: process.env.WEB_DIST } : {}) });
+  built.catch(() => undefined);
   for (const name of SUBGRAPH_ORDER) launch(name);
   await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
   launch('gateway');
   await waitReady('gateway');
+  const web = createWebServer({ root: (await built).dist, graphqlUrl: `${gateway}/graphql` });
+  webUrl = await web.listen(webPort, host);
 } catch (error) {
   console.error(`start failed: ${(error as Error).message}`);
   await stopAll(1);
 }
 
-const gateway = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${portOf('gateway')}`;
 console.log(`
 Brigade is ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
+  Web app:  ${webUrl}
   GraphQL:  ${gateway}/graphql
   Sandbox:  ${gateway}/
   Try:      curl -s ${gateway}/graphql -H 'content-type: application/json' \\

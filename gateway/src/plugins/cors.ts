@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface CorsOptions {
   /**
    * `CORS_ORIGINS` (comma separated): exact origins allowed to call the API from a browser. Default: none in
-   * production, Apollo Sandbox (`https://studio.apollographql.com`) and `http://localhost:4000` in development.
+   * production, Apollo Sandbox (`https://studio.apollographql.com`), `http://localhost:4000` and the web app of `npm start`
+   * (`http://localhost:4100`, `http://127.0.0.1:4100`) in development.
    */
   readonly origins: readonly string[];
   /** `Access-Control-Max-Age` of preflight answers (default 600 s). */
@@ -11,6 +12,8 @@ export interface CorsOptions {
 }
 
 const ALLOWED_HEADERS = [
+  // Apollo Client's subscription Accept (`multipart/mixed;boundary="graphql";…`) is not CORS-safelisted.
+  'accept',
   'content-type',
   'authorization',
   'apollo-require-preflight',

@@ -63,8 +63,16 @@ const schema = z.object({
   REDIS_KEY_PREFIX: z.string().default('brigade:'),
 });
 
-/** Apollo Sandbox and the local gateway itself, so the development schema stays explorable from a browser. */
-export const DEVELOPMENT_CORS_ORIGINS = ['https://studio.apollographql.com', 'http://localhost:4000'];
+/**
+ * Apollo Sandbox and the local gateway itself, so the development schema stays explorable from a browser,
+ * and the web app as `npm start` serves it (WEB_PORT 4100).
+ */
+export const DEVELOPMENT_CORS_ORIGINS = [
+  'https://studio.apollographql.com',
+  'http://localhost:4000',
+  'http://localhost:4100',
+  'http://127.0.0.1:4100',
+];
 
 export function loadProtectionConfig(env: Env, production: boolean): ProtectionConfig {
   const own = parseEnv(schema, env);
