@@ -1,13 +1,16 @@
 import { useApolloClient, useMutation } from '@apollo/client/react';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { BrowserRouter, Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { LogOutDocument } from './graphql/generated.js';
-import { AdminPage } from './pages/AdminPage.js';
+import { Loading } from './components/feedback.js';
 import { SignInPage, SignUpPage } from './pages/AuthPages.js';
-import { BoardPage } from './pages/BoardPage.js';
 import { MenuPage } from './pages/MenuPage.js';
 import { MyOrdersPage } from './pages/MyOrdersPage.js';
 import { CartProvider, hasRole, useServices, useSession } from './state.js';
+
+// Staff and admin screens load on first use: customers never download them.
+const BoardPage = lazy(() => import('./pages/BoardPage.js').then((m) => ({ default: m.BoardPage })));
+const AdminPage = lazy(() => import('./pages/AdminPage.js').then((m) => ({ default: m.AdminPage })));
 
 export function App() {
   return (
@@ -116,7 +119,7 @@ function RequireSession({ roles, children }: { roles?: ('STAFF' | 'ADMIN')[]; ch
       </p>
     );
   }
-  return <>{children}</>;
+  return <Suspense fallback={<Loading what="the page" />}>{children}</Suspense>;
 }
 
 function NotFound() {

@@ -155,7 +155,7 @@ describe('the web app on the development stack', () => {
     await page.getByText('Saved Lemon Tart.').waitFor();
 
     await page.getByLabel('User id').fill(userId!);
-    await page.getByLabel('Role').selectOption('STAFF');
+    await page.getByLabel('Role', { exact: true }).selectOption('STAFF');
     await page.getByRole('button', { name: 'Grant role' }).click();
     await page.getByText(`Noor (${email}) now has`).waitFor();
 

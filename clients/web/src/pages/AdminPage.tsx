@@ -14,13 +14,7 @@ import {
   type MenuItemCardFragment,
   type Role,
 } from '../graphql/generated.js';
-
-/** "3.50" → 350; null when it is not a price. */
-export function parsePrice(text: string): number | null {
-  const match = /^\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*$/.exec(text);
-  if (!match) return null;
-  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
-}
+import { parsePrice } from '../rules.js';
 
 export function AdminPage() {
   const menu = useQuery(MenuDocument);

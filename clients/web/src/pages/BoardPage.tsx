@@ -11,30 +11,13 @@ import {
   type OrderStatus,
   type Station,
 } from '../graphql/generated.js';
+import { nextStatus } from '../rules.js';
 
 type BoardOrder = BoardQuery['orders']['edges'][number]['node'];
 
 /** The statuses an order is worked through on the board, each one's column. */
 const COLUMNS = ['PLACED', 'PREPARING', 'READY'] as const satisfies readonly OrderStatus[];
 type ActiveStatus = (typeof COLUMNS)[number];
-
-export function nextStatus(status: OrderStatus): OrderStatus | null {
-  switch (status) {
-    case 'PLACED':
-      return 'PREPARING';
-    case 'PREPARING':
-      return 'READY';
-    case 'READY':
-      return 'SERVED';
-    case 'SERVED':
-    case 'CANCELLED':
-      return null;
-    default: {
-      const unknown: never = status;
-      throw new Error(`unknown status ${String(unknown)}`);
-    }
-  }
-}
 
 const STATIONS: { value: Station | ''; label: string }[] = [
   { value: '', label: 'All stations' },
