@@ -3,6 +3,7 @@
  * process: what a customer, a member of staff and an admin see and do, through the accessible names of
  * DESIGN.md ("The web app") only. The app is built once for the file.
  */
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltApp } from '../scripts/build.js';
@@ -198,5 +199,119 @@ describe('the web app on the development stack', () => {
     await expect.poll(() => card.count()).toBe(0);
     await page.getByLabel('Station').selectOption('BAKERY');
     expect(new URL(page.url()).searchParams.get('station')).toBe('BAKERY');
+  });
+});
+
+describe('the web app on the production stack, with its persisted operations as the safelist', () => {
+  let app: WebStack;
+  let manifest: { operations: { name: string; body: string }[] };
+  /** Sends one of the app's own (safelisted) operations, as the app would. */
+  const appOperation = async (name: string, variables: Record<string, unknown>, token?: string) => {
+    const operation = manifest.operations.find((o) => o.name === name)!;
+    return app.stack.query(operation.body, { variables, operationName: name, ...(token ? { token } : {}) });
+  };
+
+  beforeAll(async () => {
+    manifest = JSON.parse(readFileSync(built.manifestPath, 'utf8'));
+    app = await startWebStack(built, {
+      env: { PRODUCTION: 'true', RATE_LIMIT_IP: '100000', RATE_LIMIT_USER: '100000', RATE_LIMIT_AUTH_FIELDS: '100000' },
+      serviceEnv: {
+        gateway: { PERSISTED_OPERATIONS: built.manifestPath },
+        // Access tokens live 4 s: every screen below runs across several silent renewals.
+        auth: { ACCESS_TOKEN_TTL_S: '4' },
+      },
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    await app?.stop();
+  });
+
+  it('when a hand-written query is sent, then the gateway refuses it; the same text from the manifest runs', async () => {
+    const handWritten = await app.stack.query('{ menu { id name } }');
+    expect(handWritten.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+    const own = await appOperation('Menu', {});
+    expect(own.errors).toBeUndefined();
+    expect((own.data!.menu as unknown[]).length).toBeGreaterThanOrEqual(12);
+
+    // From the app's own page too: the browser may call the gateway, but only with the app's operations.
+    const page = await newPage();
+    await page.goto(app.appUrl);
+    await itemRow(page, 'Coffee').waitFor();
+    const refused = await page.evaluate(async (url) => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' });
+      return { status: response.status, body: await response.text() };
+    }, app.stack.url);
+    expect(refused.body).toContain('PERSISTED_QUERY_NOT_IN_LIST');
+  });
+
+  it('when a customer, staff and an admin use every screen, then each works and no operation is refused', async () => {
+    const refusals: string[] = [];
+    const watch = (page: Page) =>
+      page.on('response', async (response) => {
+        if (!response.url().endsWith('/graphql') || response.request().method() !== 'POST') return;
+        const text = await response.text().catch(() => '');
+        if (text.includes('PERSISTED_QUERY_NOT_IN_LIST')) refusals.push(response.request().postData() ?? '');
+      });
+
+    const customer = await newPage(390, 844);
+    watch(customer);
+    await signUp(customer, app.appUrl, 'Pat');
+    await customer.getByRole('button', { name: 'Add Coffee' }).click();
+    await customer.getByRole('button', { name: 'Place order' }).click();
+    await customer.getByText(/Order \w+ placed/).waitFor();
+    await customer.getByRole('link', { name: 'My orders' }).click();
+    await expect.poll(() => myOrderCards(customer).first().textContent()).toContain('PLACED');
+
+    const admin = await newPage();
+    watch(admin);
+    await signIn(admin, app.appUrl, app.stack.admin.email, app.stack.admin.password);
+    await admin.getByRole('link', { name: 'Board' }).click();
+    const card = admin.locator('article.order', { hasText: 'Pat' });
+    await card.getByRole('button', { name: 'Advance' }).click();
+    await expect.poll(() => card.textContent()).toContain('PREPARING');
+    await admin.getByRole('link', { name: 'Admin' }).click();
+    await admin.getByLabel('Item to restock').selectOption({ label: 'Beer (0 in stock)' });
+    await admin.getByLabel('Quantity to add').fill('3');
+    await admin.getByRole('button', { name: 'Restock' }).click();
+    await admin.getByText('Added 3 Beer.').waitFor();
+    await admin.getByLabel('Item name').fill('Chai');
+    await admin.getByLabel('Price (USD)', { exact: true }).fill('3.25');
+    await admin.getByRole('button', { name: 'Create item' }).click();
+    await admin.getByText('Chai is on the menu').waitFor();
+
+    await customer.reload();
+    await expect.poll(() => myOrderCards(customer).first().textContent()).toContain('PREPARING');
+    await customer.getByRole('button', { name: 'Sign out' }).click();
+    await customer.getByRole('link', { name: 'Sign in' }).waitFor();
+    expect(refusals).toEqual([]);
+  });
+
+  it('when the access token expires mid-session, then it is renewed silently and the customer goes on ordering', async () => {
+    const page = await newPage();
+    const sent = recordOperations(page);
+    await signUp(page, app.appUrl, 'Rui');
+    // Three token lifetimes: each access token expires while the page sits open.
+    await page.waitForTimeout(12_000);
+    expect(sent.filter((name) => name === 'RefreshToken').length).toBeGreaterThanOrEqual(3);
+    await page.getByRole('button', { name: 'Add Cookie' }).click();
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByText(/Order \w+ placed/).waitFor();
+    await page.getByRole('link', { name: 'My orders' }).click();
+    await expect.poll(() => myOrderCards(page).count()).toBe(1);
+    expect(await page.getByText('Your session ended').count()).toBe(0);
+  });
+
+  it('when a refresh token is used twice, then the API revokes the family and the app signs the user out', async () => {
+    const page = await newPage();
+    await signUp(page, app.appUrl, 'Eve');
+    const stored = JSON.parse((await page.evaluate('localStorage.getItem("brigade.session")')) as string) as { refreshToken: string };
+    // Someone else spends the app's refresh token first (a stolen copy): the app's own renewal is then a reuse.
+    const stolen = await appOperation('RefreshToken', { refreshToken: stored.refreshToken });
+    expect(stolen.errors).toBeUndefined();
+    await page.getByRole('link', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
+    await page.getByText('Your session ended').waitFor();
+    const reused = await appOperation('RefreshToken', { refreshToken: stolen.data!.refreshToken.refreshToken });
+    expect(reused.errors?.[0]?.extensions?.code).toBeDefined();
   });
 });
