@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for all seven Brigade processes: `docker run -e SERVICE=menu brigade` (or `… brigade menu`).
+# One image for all seven Brigade processes and the web app: `docker run -e SERVICE=menu brigade` (or `… brigade menu`).
 ARG NODE_IMAGE=node:20.19-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -13,9 +13,13 @@ COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/menu/package.json subgraphs/menu/
 COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/station/package.json subgraphs/station/
+COPY clients/web/package.json clients/web/
 RUN npm ci
 COPY . .
+# The web app is built here (Vite is a dev dependency): its files and the persisted query manifest the
+# gateway's safelist loads (PERSISTED_OPERATIONS) ship in the image, so the two always match.
 RUN npm run typecheck \
+ && npm run build -w @brigade/web \
  && npm prune --omit=dev \
  && npm cache clean --force
 
@@ -30,6 +34,6 @@ COPY --from=build /app /app
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
-EXPOSE 4000 4001 4002 4003 4004 4005 4006
+EXPOSE 4000 4001 4002 4003 4004 4005 4006 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["/app/deploy/entrypoint.sh", "health"]
 ENTRYPOINT ["/app/deploy/entrypoint.sh"]

@@ -122,12 +122,13 @@ process.on('SIGTERM', () => void stopAll(0));
 const gateway = `http://${shownHost}:${portOf('gateway')}`;
 let webUrl = '';
 try {
-  // The web app builds (a few seconds) while the services start.
-  const built = buildWebApp({ quiet: true, ...(process.env.WEB_DIST ? { outDir: process.env.WEB_DIST } : {}) });
-  built.catch(() => undefined);
   for (const name of SUBGRAPH_ORDER) launch(name);
   await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
   launch('gateway');
+  // The web app builds (a few seconds) while the gateway starts; not earlier, so the first start's six
+  // database initialisations keep the CPU to themselves.
+  const built = buildWebApp({ quiet: true, ...(process.env.WEB_DIST ? { outDir: process.env.WEB_DIST } : {}) });
+  built.catch(() => undefined);
   await waitReady('gateway');
   const web = createWebServer({ root: (await built).dist, graphqlUrl: `${gateway}/graphql` });
   webUrl = await web.listen(webPort, host);
