@@ -157,7 +157,7 @@ function CartPanel({ stations }: { stations: ReadonlyMap<string, Station> }) {
   }
 
   return (
-    <aside className="cart card" aria-labelledby="cart-title">
+    <aside className={`cart card${cart.lines.length ? ' has-items' : ''}`} aria-labelledby="cart-title">
       <h2 id="cart-title">Your order</h2>
       {placed && (
         <p className="success" role="status">
