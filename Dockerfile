@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for all seven Brigade processes: `docker run -e SERVICE=menu brigade` (or `… brigade menu`).
+# One image for all seven Brigade processes and the web app: `docker run -e SERVICE=menu brigade` (or `… brigade menu`).
 # They run compiled JavaScript with production dependencies only (deploy/entrypoint.sh).
 ARG NODE_IMAGE=node:20.19-bookworm-slim
 
@@ -14,15 +14,20 @@ COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/menu/package.json subgraphs/menu/
 COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/station/package.json subgraphs/station/
+COPY clients/web/package.json clients/web/
 RUN npm ci
 COPY . .
-# Type-check, compile every package to JavaScript (src/ → dist/), drop the development dependencies (tsx,
-# TypeScript, esbuild, vitest…), then everything the services do not run: TypeScript sources and tools.
+# Type-check, compile every package to JavaScript (src/ → dist/), build the web app (its files and the
+# persisted query manifest the gateway's safelist loads, PERSISTED_OPERATIONS, ship in the image, so the two
+# always match), drop the development dependencies (tsx, TypeScript, esbuild, Vite, vitest…), then everything
+# the services do not run: TypeScript sources and tools.
 RUN npm run typecheck \
  && npm run build \
+ && npm run build -w @brigade/web \
  && npm prune --omit=dev \
  && npm cache clean --force \
- && rm -rf scripts bench clients packages/testing tsconfig.json vitest.config.ts \
+ && rm -rf scripts bench packages/testing tsconfig.json vitest.config.ts clients/operations \
+ && (cd clients/web && rm -rf src server scripts test index.html tsconfig.json vite.config.ts) \
  && find packages gateway subgraphs -name node_modules -prune -o -type d -name src -prune -exec rm -rf {} + \
  && ! find . -path '*/node_modules' -prune -o -name '*.ts' -not -name '*.d.ts' -print | grep .
 
@@ -37,6 +42,6 @@ COPY --from=build /app /app
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
-EXPOSE 4000 4001 4002 4003 4004 4005 4006
+EXPOSE 4000 4001 4002 4003 4004 4005 4006 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["/app/deploy/entrypoint.sh", "health"]
 ENTRYPOINT ["/app/deploy/entrypoint.sh"]

@@ -40,7 +40,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       // Every package names what it imports in its own package.json (npm workspaces hoist, so nothing else would).
       'import-x/no-extraneous-dependencies': ['error', {
-        devDependencies: ['**/test/**', '**/*.test.ts', 'scripts/**', 'bench/**', 'vitest.config.ts', '**/vite.config.ts'],
+        devDependencies: ['**/test/**', '**/*.test.ts', '**/scripts/**', 'bench/**', 'vitest.config.ts', '**/vite.config.ts'],
       }],
     },
   },

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The image's entry point: runs the Brigade service named by $SERVICE (or the first argument), the same
-# compiled JavaScript `npm run start:<service>` starts (`npm run build` output; no tsx, no TypeScript). `entrypoint.sh health` probes that service's /health instead
+# compiled JavaScript `npm run start:<service>` starts (`npm run build` output; no tsx, no TypeScript); `web`
+# serves the web app's built files. `entrypoint.sh health` probes that service's /health instead
 # (the image's HEALTHCHECK: alive), `entrypoint.sh ready` its /ready (docker-compose's healthchecks, so
 # dependants wait for migrations and dependencies). Slim images have no curl; node's fetch does the request.
 set -eu
@@ -22,8 +23,9 @@ case "$service" in
   kitchen) entry=subgraphs/station/dist/main.js; port=4004 ;;
   bar) entry=subgraphs/station/dist/main.js; port=4005 ;;
   bakery) entry=subgraphs/station/dist/main.js; port=4006 ;;
+  web) entry=clients/web/dist-server/main.js; port=8080 ;;
   *)
-    echo "entrypoint: set SERVICE to one of gateway auth menu orders kitchen bar bakery (got '$service')" >&2
+    echo "entrypoint: set SERVICE to one of gateway auth menu orders kitchen bar bakery web (got '$service')" >&2
     exit 64
     ;;
 esac

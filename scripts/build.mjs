@@ -38,9 +38,18 @@ export function projects() {
       : [pattern],
   );
   return [
-    ...dirs.filter((dir) => existsSync(join(ROOT, dir, 'src'))).map((dir) => ({ name: dir, dir: join(ROOT, dir, 'src'), out: join(ROOT, dir, 'dist') })),
+    ...dirs.filter(runsCompiled).map((dir) => ({ name: dir, dir: join(ROOT, dir, 'src'), out: join(ROOT, dir, 'dist') })),
     { name: 'scripts', dir: join(ROOT, 'scripts'), out: join(ROOT, 'scripts', 'dist') },
+    // The web app's static server (the app itself is Vite's to build, into clients/web/dist).
+    { name: 'clients/web/server', dir: join(ROOT, 'clients/web/server'), out: join(ROOT, 'clients/web/dist-server') },
   ];
+}
+
+/** A Node package this build compiles: it exports dist/ under the `compiled` condition (the web app does not). */
+function runsCompiled(dir) {
+  if (!existsSync(join(ROOT, dir, 'src'))) return false;
+  const { exports } = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'));
+  return JSON.stringify(exports ?? {}).includes('"compiled"');
 }
 
 /** TypeScript sources under `dir`, without tests, declarations, outputs or data. */

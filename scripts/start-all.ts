@@ -3,7 +3,8 @@
  * is newer) on embedded databases kept in .data/ across restarts: the six subgraphs in START_PROCESSES
  * processes (default 1: one Node runtime and one copy of the modules for all six; 6 = one process per
  * service, as production runs them) and, alongside, the gateway in its own process; waits until each is ready,
- * prints the gateway URL, and on Ctrl-C stops them all cleanly. The supergraph is recomposed only when a
+ * builds the web app when its sources changed and serves it (WEB_PORT, default 4100), prints the web app's
+ * and the gateway's URLs, and on Ctrl-C stops them all cleanly. The supergraph is recomposed only when a
  * subgraph schema or supergraph.yaml changed since the last start.
  */
 // The platform's keys and services only, not its index: the launcher has no use for Apollo, PGlite or pino.
@@ -11,8 +12,8 @@ import { generateKeyring, loadDevKeyring } from '@brigade/platform/keys';
 import { DEFAULT_PORTS, SUBGRAPHS, type ServiceName, type SubgraphName } from '@brigade/platform/services';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './lib/root.js';
 
@@ -34,6 +35,12 @@ const host = process.env.HOST ?? '127.0.0.1';
 const portOf = (name: ServiceName) => Number(process.env[`${name.toUpperCase()}_PORT`] ?? DEFAULT_PORTS[name]);
 /** Packages resolve to their dist/ (the `compiled` export condition) instead of their TypeScript sources. */
 const NODE_FLAGS = ['--conditions=compiled'];
+const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+const DEFAULT_WEB_PORT = 4100;
+const webPort = Number(process.env.WEB_PORT ?? DEFAULT_WEB_PORT);
+const webDist = resolve(process.env.WEB_DIST ?? resolve(ROOT, 'clients/web/dist'));
+/** What the web app's bundle is made of: a change to any of these rebuilds it. */
+const WEB_INPUTS = ['clients/web/src', 'clients/web/index.html', 'clients/web/vite.config.ts', 'clients/web/scripts', 'clients/operations', 'supergraph.graphql'];
 
 const processes = Number(process.env.START_PROCESSES ?? 1);
 if (!Number.isInteger(processes) || processes < 1 || processes > SUBGRAPHS.length) {
@@ -77,7 +84,7 @@ async function composeIfChanged(): Promise<void> {
   writeFileSync(stamp, fingerprint());
 }
 
-const children = new Map<ServiceName, ChildProcess>();
+const children = new Map<ServiceName | 'web', ChildProcess>();
 let stopping = false;
 
 /** What one service is given: its port, key, station and where every other subgraph answers. */
@@ -89,6 +96,12 @@ function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
     SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
   };
   if (name === 'kitchen' || name === 'bar' || name === 'bakery') env.STATION = name;
+  // The gateway's development CORS list names the web app on its default port; another port is added here.
+  if (name === 'gateway' && !process.env.CORS_ORIGINS && webPort !== DEFAULT_WEB_PORT) {
+    env.CORS_ORIGINS = ['https://studio.apollographql.com', `http://localhost:${portOf('gateway')}`]
+      .concat([`http://localhost:${webPort}`, `http://127.0.0.1:${webPort}`, `http://${shownHost}:${webPort}`])
+      .join(',');
+  }
   for (const other of SUBGRAPH_ORDER) {
     const variable = `SUBGRAPH_${other.toUpperCase()}_URL`;
     env[variable] = process.env[variable] ?? `http://${host}:${portOf(other)}/graphql`;
@@ -103,7 +116,7 @@ function groups(): SubgraphName[][] {
   return out;
 }
 
-function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: ServiceName[]): ChildProcess {
+function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: (ServiceName | 'web')[]): ChildProcess {
   const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -143,8 +156,38 @@ function launchGateway(): void {
   launch('gateway', ['--max-semi-space-size=32', resolve(ROOT, ENTRY.gateway)], env, ['gateway']);
 }
 
-async function waitReady(name: ServiceName, timeoutMs = 180_000): Promise<void> {
-  const url = `http://${host}:${portOf(name)}/ready`;
+/** The newest modification time under `path` (a file or a folder). */
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((entry) => newest(join(path, entry))));
+}
+
+/**
+ * Builds the web app (codegen, Vite, the persisted query manifest) into WEB_DIST unless its last build is
+ * newer than every input. A child process: Vite and codegen are build tools the stack itself never loads.
+ */
+async function buildWebAppIfStale(): Promise<void> {
+  const built = join(webDist, 'index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...WEB_INPUTS.map((input) => newest(resolve(ROOT, input))))) return;
+  console.log('web     | building the web app');
+  const build = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'clients/web/scripts/build.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, WEB_DIST: webDist },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const code = await new Promise<number | null>((done) => build.once('exit', done));
+  if (code !== 0) throw new Error(`the web app did not build (exit ${code})`);
+}
+
+function launchWeb(gateway: string): void {
+  const env = { WEB_PORT: String(webPort), HOST: host, WEB_GRAPHQL_URL: `${gateway}/graphql`, WEB_DIST: webDist };
+  launch('web', [resolve(ROOT, 'clients/web/dist-server/main.js')], env, ['web']);
+}
+
+async function waitReady(name: ServiceName | 'web', timeoutMs = 180_000): Promise<void> {
+  const url = name === 'web' ? `http://${host}:${webPort}/health` : `http://${host}:${portOf(name)}/ready`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!children.has(name)) throw new Error(`${name} exited before it was ready`);
@@ -176,21 +219,25 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+const gateway = `http://${shownHost}:${portOf('gateway')}`;
 try {
   // The gateway needs no subgraph to start (the supergraph is a file), so it loads alongside them, on the
   // other core while the subgraphs start in one process.
   for (const names of groups()) launchSubgraphs(names);
   launchGateway();
   await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
-  await waitReady('gateway');
+  // Not earlier: a first start's database initialisations keep the CPU to themselves.
+  await buildWebAppIfStale();
+  launchWeb(gateway);
+  await Promise.all([waitReady('gateway'), waitReady('web')]);
 } catch (error) {
   console.error(`start failed: ${(error as Error).message}`);
   await stopAll(1);
 }
 
-const gateway = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${portOf('gateway')}`;
 console.log(`
 Brigade is ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
+  Web app:  http://${shownHost}:${webPort}/
   GraphQL:  ${gateway}/graphql
   Sandbox:  ${gateway}/
   Try:      curl -s ${gateway}/graphql -H 'content-type: application/json' \\

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { generateKeyring, type ServiceKeyring } from '../packages/platform/src/keys.js';
 import { DEFAULT_PORTS, SERVICES, STATIONS, SUBGRAPHS, type ServiceName } from '../packages/platform/src/services.js';
+import { DEFAULT_OUT_DIR, MANIFEST_FILE } from '../clients/web/scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(resolve(ROOT, path), 'utf8');
@@ -20,6 +21,9 @@ type Env = Record<string, string>;
 type Json = Record<string, any>;
 
 const isStation = (s: string) => (STATIONS as readonly string[]).includes(s);
+/** Where the image's build writes the web app's persisted query manifest, as the gateway loads it. */
+const IMAGE_MANIFEST = `/app/${resolve(DEFAULT_OUT_DIR, MANIFEST_FILE).slice(ROOT.length)}`;
+const WEB_PORT = 8080;
 
 /** Each service's own configuration loader, as its main.ts calls it. */
 async function loadServiceConfig(service: ServiceName, env: Env): Promise<Json> {
@@ -38,7 +42,9 @@ async function loadServiceConfig(service: ServiceName, env: Env): Promise<Json> 
 
 /** The services a loaded configuration points at: host names of its http URLs. */
 function calledHosts(config: Json): string[] {
-  const hosts = [...JSON.stringify(config).matchAll(/https?:\/\/([^/:"]+)(?::(\d+))?/g)].map((m) => `${m[1]}:${m[2]}`);
+  // CORS origins name who may call the gateway from a browser, not what it calls.
+  const calls = config.protection?.cors ? { ...config, protection: { ...config.protection, cors: undefined } } : config;
+  const hosts = [...JSON.stringify(calls).matchAll(/https?:\/\/([^/:"]+)(?::(\d+))?/g)].map((m) => `${m[1]}:${m[2]}`);
   return [...new Set(hosts)].sort();
 }
 
@@ -63,8 +69,11 @@ function dockerfileEnv(): Env {
 describe('container image', () => {
   it('runs exactly the services, entry files and ports the package scripts and platform define', () => {
     const table = entrypointServices();
-    expect(Object.keys(table).sort()).toEqual([...SERVICES].sort());
+    expect(Object.keys(table).sort()).toEqual([...SERVICES, 'web'].sort());
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(table.web).toEqual({ entry: 'clients/web/server/main.ts', port: WEB_PORT });
+    expect(scripts['start:web']!.split(' ').at(-1)).toBe(table.web!.entry);
+    expect(existsSync(resolve(ROOT, table.web!.entry))).toBe(true);
     for (const service of SERVICES) {
       expect(table[service]!.port, service).toBe(DEFAULT_PORTS[service]);
       const script = scripts[`start:${service}`];
@@ -93,6 +102,8 @@ describe('container image', () => {
     // Type-checked, compiled to JavaScript, then pruned to production dependencies: in that order.
     expect(dockerfile).toMatch(/npm run typecheck[\s\S]*npm run build[\s\S]*npm prune --omit=dev/);
     expect(dockerfile).not.toMatch(/--import[= ]tsx/);
+    // The web app and its manifest are built before dev dependencies (Vite) are pruned.
+    expect(dockerfile).toMatch(/npm run build -w @brigade\/web \\\n \&\& npm prune --omit=dev/);
     expect(dockerfile).toMatch(/^COPY --from=build /m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["\/app\/deploy\/entrypoint\.sh", "health"\]$/m);
@@ -161,15 +172,21 @@ describe('docker-compose.yml', () => {
   it('deploys every subgraph of supergraph.yaml and the gateway, plus PostgreSQL and Redis', () => {
     const subgraphs = Object.keys((YAML.parse(read('supergraph.yaml')) as Json).subgraphs).sort();
     expect(subgraphs).toEqual([...SUBGRAPHS].sort());
-    expect(Object.keys(compose.services).sort()).toEqual([...SERVICES, 'postgres', 'redis'].sort());
+    expect(Object.keys(compose.services).sort()).toEqual([...SERVICES, 'web', 'postgres', 'redis'].sort());
+    expect(compose.services.web.environment.SERVICE).toBe('web');
     for (const service of SERVICES) expect(compose.services[service].environment.SERVICE, service).toBe(service);
   });
 
-  it('publishes only the gateway, on 4000; everything else is on the internal network only', () => {
+  it("publishes only the gateway, on 4000, and the web app's files, on 8080; everything else is on the internal network only", () => {
     for (const [name, service] of Object.entries<Json>(compose.services)) {
       if (name === 'gateway') {
         expect(service.ports).toEqual(['${GATEWAY_PUBLISH:-4000}:4000']);
         expect(service.networks).toEqual(['internal', 'edge']);
+      } else if (name === 'web') {
+        // Static files only: the browser calls the gateway, so the web container reaches no service.
+        expect(service.ports).toEqual([`\${WEB_PUBLISH:-${WEB_PORT}}:${WEB_PORT}`]);
+        expect(service.networks).toEqual(['edge']);
+        expect(service.depends_on).toBeUndefined();
       } else {
         expect(service.ports, name).toBeUndefined();
         expect(service.networks, name).toEqual(['internal']);
@@ -231,6 +248,11 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(gateway.subgraphUrls).sort()).toEqual([...SUBGRAPHS].sort());
     // Published directly: the socket address is the client's, and a forged X-Forwarded-For buys nothing.
     expect((gateway as unknown as { protection: { rateLimit: { trustProxy: boolean } } }).protection.rateLimit.trustProxy).toBe(false);
+    // Production: only the web app's operations run, and the web app's origin may call from a browser.
+    expect(gateway.protection.persisted).toMatchObject({ manifestPath: IMAGE_MANIFEST, enforce: true });
+    expect(gateway.protection.cors.origins).toEqual(['http://localhost:8080']);
+    const web = compose.services.web.environment as Env;
+    expect(interpolate(web.WEB_GRAPHQL_URL!, dotenv, new Set())).toBe('http://localhost:4000/graphql');
   });
 
   it('creates one database and login per subgraph in PostgreSQL, with passwords from the environment', () => {
@@ -270,7 +292,14 @@ describe('deploy/k8s', () => {
   });
 
   it('deploys every service with the right port, probes, resources and a locked-down container', () => {
-    expect(of('Deployment').map((d) => d.metadata.name).sort()).toEqual([...SERVICES].sort());
+    expect(of('Deployment').map((d) => d.metadata.name).sort()).toEqual([...SERVICES, 'web'].sort());
+    const web = named('Deployment', 'web').spec.template.spec;
+    expect(web.containers[0].args).toEqual(['web']);
+    expect(web.containers[0].ports).toEqual([{ name: 'http', containerPort: WEB_PORT }]);
+    expect(web.containers[0].readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
+    expect(web.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(web.containers[0].env).not.toContainEqual(expect.objectContaining({ valueFrom: expect.anything() }));
+    expect(named('Service', 'web').spec.ports).toEqual([{ name: 'http', port: WEB_PORT, targetPort: 'http' }]);
     for (const service of SERVICES) {
       const pod = named('Deployment', service).spec.template.spec;
       const [container] = pod.containers as Json[];
@@ -341,6 +370,8 @@ describe('deploy/k8s', () => {
     // would share the controller's per-IP budget.
     const gatewayConfig = (await loadServiceConfig('gateway', podEnv('gateway', keyring))) as unknown as { protection: { rateLimit: { trustProxy: boolean } } };
     expect(gatewayConfig.protection.rateLimit.trustProxy).toBe(true);
+    const gateway = await loadServiceConfig('gateway', podEnv('gateway', keyring));
+    expect(gateway.protection.persisted).toMatchObject({ manifestPath: IMAGE_MANIFEST, enforce: true });
 
     const policies = of('NetworkPolicy');
     expect(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress)).toBe(true);

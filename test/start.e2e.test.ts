@@ -63,11 +63,15 @@ describe('npm start', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('when started, then the gateway serves the menu with stock; Ctrl-C stops every process; a restart keeps the data', async () => {
+  it('when started, then the web app and the gateway are served (menu with stock); Ctrl-C stops every process; a restart keeps the data', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
     delete env.NODE_ENV;
     for (const service of SERVICES) env[`${service.toUpperCase()}_PORT`] = String(await freePort());
+    env.WEB_PORT = String(await freePort());
+    // The app is built into the test's folder, not the working tree's dist (another run may be serving it).
+    env.WEB_DIST = join(dataDir, 'web');
     const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
+    const web = `http://127.0.0.1:${env.WEB_PORT}/`;
     const client = createClient(gateway, { email: 'admin@brigade.local', password: 'brigade-admin' });
     const coffeeStock = async () => {
       const result = await client.query('{ menu(category: DRINK) { name stock } }');
@@ -77,6 +81,17 @@ describe('npm start', () => {
     const first = await start(env);
     running = first.child;
     expect(first.output()).toContain(gateway);
+    expect(first.output()).toMatch(new RegExp(`Web app: +${web.replaceAll('.', '\\.')}`));
+    const page = await fetch(new URL('/orders', web));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    expect(await (await fetch(new URL('/config.json', web))).json()).toEqual({ graphqlUrl: gateway });
+    // The gateway's development CORS lets the app's origin call it.
+    const preflight = await fetch(gateway, {
+      method: 'OPTIONS',
+      headers: { origin: new URL(web).origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization, accept' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(new URL(web).origin);
     const menu = await client.query('{ menu { name stock available } }');
     expect(menu.data!.menu).toHaveLength(12);
     const before = await coffeeStock();

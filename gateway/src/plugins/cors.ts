@@ -11,11 +11,21 @@ export interface CorsOptions {
   readonly maxAgeSeconds?: number;
 }
 
-/** Apollo Sandbox and the local gateway itself, so the development schema stays explorable from a browser. */
-export const DEVELOPMENT_CORS_ORIGINS = ['https://studio.apollographql.com', 'http://localhost:4000'];
+/**
+ * Apollo Sandbox and the local gateway itself, so the development schema stays explorable from a browser,
+ * and the web app as `npm start` serves it (WEB_PORT 4100).
+ */
+export const DEVELOPMENT_CORS_ORIGINS = [
+  'https://studio.apollographql.com',
+  'http://localhost:4000',
+  'http://localhost:4100',
+  'http://127.0.0.1:4100',
+];
 export const CORS_DEFAULTS = { maxAgeSeconds: 600 } as const;
 
 const ALLOWED_HEADERS = [
+  // Apollo Client's subscription Accept (`multipart/mixed;boundary="graphql";…`) is not CORS-safelisted.
+  'accept',
   'content-type',
   'authorization',
   'x-api-key',
