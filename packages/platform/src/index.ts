@@ -14,3 +14,4 @@ export * from './viewer.js';
 export * from './seedMenu.js';
 export * from './runService.js';
 export * from './batchLoader.js';
+export * from './liveFeed.js';

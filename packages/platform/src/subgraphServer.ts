@@ -3,6 +3,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
+import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { enforceDirectives } from './authorization.js';
 import { CredentialError, type CredentialVerifier } from './credentials.js';
@@ -82,10 +84,24 @@ export async function createSubgraphServer<Deps extends object>(
   await apollo.start();
   const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
   const metrics = subgraphMetrics(options.name);
+  // Subscriptions (and any operation a client asks to stream) over GraphQL-over-SSE, distinct connections
+  // mode: what the Brigade gateway, Hive Gateway and other routers speak to subgraphs. The context comes
+  // from the credential checked below, never from the stream itself.
+  const streamContexts = new WeakMap<IncomingMessage, SubgraphContext & Deps>();
+  const openStreams = new Set<ServerResponse>();
+  const sse = createSseHandler<Record<string, unknown>>({
+    schema,
+    authenticate: () => null,
+    context: (req) => streamContexts.get(req.raw) as unknown as Record<string, unknown>,
+  });
 
   const app = createHttpApp({
     logger,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    // Streams never finish on their own: ending them lets subscribers (the gateway) re-subscribe elsewhere.
+    onDrain: () => {
+      for (const res of openStreams) res.end();
+    },
     onStop: async () => {
       await apollo.stop();
       await options.onStop?.();
@@ -126,6 +142,23 @@ export async function createSubgraphServer<Deps extends object>(
         } catch (error) {
           log.warn({ reason: error instanceof CredentialError ? error.message : 'error' }, 'credential refused');
           return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid service credential.'), requestId);
+        }
+        if (/\btext\/event-stream\b/i.test(String(req.headers.accept ?? ''))) {
+          streamContexts.set(req, {
+            ...options.deps,
+            ...options.requestDeps?.(),
+            viewer: claims.viewer,
+            caller: claims.issuer,
+            requestId,
+            logger: log,
+          });
+          log.info({ caller: claims.issuer }, 'stream opened');
+          openStreams.add(res);
+          res.once('close', () => {
+            openStreams.delete(res);
+            log.info({ durationMs: Math.round(performance.now() - started) }, 'stream closed');
+          });
+          return sse(req, res);
         }
         const request = await toGraphQLRequest(req, bodyLimit);
         const context = async (): Promise<SubgraphContext & Deps> => ({

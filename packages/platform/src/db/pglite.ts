@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Database, Queryable } from './database.js';
+import { notifyChannel, type Database, type Queryable } from './database.js';
 
 /**
  * Embedded PostgreSQL. PGlite is one connection, so its transactions run one at a time: that is what
@@ -31,6 +31,11 @@ export async function openPGlite(dataDir?: string): Promise<Database> {
           exec: async (sql) => void (await tx.exec(sql)),
         } satisfies Queryable),
       ),
+    // One process, one connection: PGlite delivers its own NOTIFYs once the transaction commits.
+    listen: async (topic, onPayload) => {
+      const stop = await db.listen(notifyChannel('public', topic), onPayload);
+      return () => stop();
+    },
     close: () => db.close(),
   };
 }

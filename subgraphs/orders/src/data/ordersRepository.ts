@@ -12,6 +12,7 @@ interface OrderRow {
   rejection: Rejection | string | null;
   created_at: Date | string;
   updated_at: Date | string;
+  version: number;
 }
 
 interface LineRow {
@@ -24,7 +25,7 @@ interface LineRow {
   name: string | null;
 }
 
-const ORDER_COLUMNS = 'id, customer_id, status, total_cents, currency, rejection, created_at, updated_at';
+const ORDER_COLUMNS = 'id, customer_id, status, total_cents, currency, rejection, created_at, updated_at, version';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isOrderId(id: string): boolean {
@@ -205,6 +206,18 @@ async function insertLines(tx: Queryable, orderId: string, lines: readonly Order
   );
 }
 
+/** An order's change as its trigger announced it (see migrations/003_order_events.sql). */
+export interface OrderChange {
+  readonly order: Order;
+  /** The stations the order has lines at. */
+  readonly stations: readonly StationName[];
+}
+
+export function parseOrderChange(payload: string): OrderChange {
+  const row = JSON.parse(payload) as Omit<OrderRow, 'rejection'> & { stations: StationName[] };
+  return { order: toOrder({ ...row, rejection: null }), stations: row.stations };
+}
+
 function toOrder(row: OrderRow): Order {
   return {
     id: row.id,
@@ -215,5 +228,6 @@ function toOrder(row: OrderRow): Order {
     rejection: typeof row.rejection === 'string' ? (JSON.parse(row.rejection) as Rejection) : row.rejection,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    version: Number(row.version),
   };
 }
