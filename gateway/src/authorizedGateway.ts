@@ -15,12 +15,15 @@ import {
 } from './authorization/index.js';
 import type { GatewayContext } from './context.js';
 
+/** What the gateway layers (authorization, subscriptions) wrap: Apollo Gateway's loading and executing. */
+export type ExecutingGateway = Pick<ApolloGateway, 'load' | 'onSchemaLoadOrUpdate' | 'stop'>;
+
 /**
  * Apollo Gateway with `@authenticated` / `@requiresScopes` enforced the way Apollo Router does: before
  * planning, the fields the caller may not see are removed from the operation; the rest runs; each removed
  * path comes back as null with an UNAUTHENTICATED or FORBIDDEN error. The policy follows supergraph reloads.
  */
-export function withAuthorization(gateway: ApolloGateway, logger: Logger): GatewayInterface {
+export function withAuthorization(gateway: ExecutingGateway, logger: Logger): ExecutingGateway {
   let policy: AuthorizationPolicy | undefined;
   // Registered before Apollo Server's own listener, so a reloaded schema never runs with the old policy.
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {

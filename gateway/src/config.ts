@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { loadProtectionConfig, type ProtectionConfig } from './plugins/protectionConfig.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './subscriptions/index.js';
 
 export interface GatewayConfig extends ServiceConfig {
   /** The composed supergraph; watched and reloaded when it changes. */
@@ -27,6 +28,8 @@ export interface GatewayConfig extends ServiceConfig {
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
   readonly otlpEndpoint?: string;
   readonly otelServiceName: string;
+  /** Live streams: per-viewer cap, per-subscriber buffer, heartbeat (subscriptions/index.ts has the defaults). */
+  readonly subscriptions: SubscriptionLimits;
 }
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../supergraph.graphql', import.meta.url));
@@ -44,6 +47,9 @@ const schema = z.object({
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
+  SUBSCRIPTIONS_PER_VIEWER: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.maxPerViewer),
+  SUBSCRIPTION_QUEUE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.queueLimit),
+  SUBSCRIPTION_HEARTBEAT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_SUBSCRIPTION_LIMITS.heartbeatMs),
 });
 
 export async function loadConfig(env: Env = process.env): Promise<GatewayConfig> {
@@ -70,6 +76,11 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     otelServiceName: own.OTEL_SERVICE_NAME,
+    subscriptions: {
+      maxPerViewer: own.SUBSCRIPTIONS_PER_VIEWER,
+      queueLimit: own.SUBSCRIPTION_QUEUE_LIMIT,
+      heartbeatMs: own.SUBSCRIPTION_HEARTBEAT_MS,
+    },
   };
 }
 

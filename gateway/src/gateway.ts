@@ -32,6 +32,8 @@ import { fetchTracing, observabilityPlugin, observeRefusals, type ObservedReques
 import { createTracing } from './tracing.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SubgraphHealth, subgraphsOf } from './subgraphHealth.js';
+import { createSubscriptions, type Subscriptions } from './subscriptions/index.js';
+import { decodeJwt } from 'jose';
 import { prepareForGateway, watchSupergraph } from './supergraph.js';
 
 export interface Gateway extends HttpApp {
@@ -39,6 +41,8 @@ export interface Gateway extends HttpApp {
   readonly config: GatewayConfig;
   /** Prometheus registry and hooks (`onReject` for rate limiters). */
   readonly metrics: GatewayMetrics;
+  /** Live streams (subscriptions/): what is open, for tests and operations. */
+  readonly subscriptions: Pick<Subscriptions, 'stats'>;
 }
 
 /**
@@ -63,6 +67,15 @@ export async function createGateway(
   const authRoutingUrl = subgraphsOf(initialSdl).get('auth');
   if (!config.jwksUrl && !authRoutingUrl) throw new Error('no auth subgraph in the supergraph: set AUTH_JWKS_URL');
   const jwksUrl = config.jwksUrl ?? new URL('/.well-known/jwks.json', authRoutingUrl).toString();
+
+  const subscriptions = createSubscriptions({
+    logger,
+    registry: metrics.registry,
+    minter,
+    routingUrl,
+    formatError: protection.apollo.formatError as never,
+    limits: config.subscriptions,
+  });
 
   const apolloGateway = new ApolloGateway({
     logger,
@@ -105,7 +118,7 @@ export async function createGateway(
   apolloGateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => protection.updateSupergraph(coreSupergraphSdl));
 
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: withAuthorization(apolloGateway, logger),
+    gateway: subscriptions.wrap(withAuthorization(subscriptions.intercept(apolloGateway), logger)),
     introspection: !config.production,
     includeStacktraceInErrorResponses: !config.production,
     ...protection.apollo,
@@ -124,6 +137,7 @@ export async function createGateway(
     ],
   });
   await apollo.start();
+  subscriptions.attach(apollo);
 
   const verifier = createAccessTokenVerifier({
     jwksUrl,
@@ -136,9 +150,14 @@ export async function createGateway(
     const requestId = requestIdOf(req);
     if (await protection.beforeAuthentication(req, res)) return;
     let viewer: Viewer = ANONYMOUS;
+    let tokenExpiresAt: number | undefined;
     try {
       const token = bearerToken(req.headers.authorization);
-      if (token) viewer = await verifier.verify(token);
+      if (token) {
+        viewer = await verifier.verify(token);
+        const { exp } = decodeJwt(token);
+        if (typeof exp === 'number') tokenExpiresAt = exp * 1000;
+      }
     } catch (error) {
       if (error instanceof JwksUnavailableError) {
         // Tokens cannot be checked right now; refusing is safe, calling the caller anonymous would not be.
@@ -161,6 +180,9 @@ export async function createGateway(
       httpResponse: res,
       ...(typeof traceparent === 'string' ? { traceparent } : {}),
     };
+    if (subscriptions.accepts(req)) {
+      return subscriptions.serve({ req, res, request, context, ...(tokenExpiresAt ? { expiresAt: tokenExpiresAt } : {}) });
+    }
     await executeGraphQL(apollo, request, async () => context, res, { [REQUEST_ID_HEADER]: requestId });
   };
 
@@ -168,6 +190,7 @@ export async function createGateway(
   const app = createHttpApp({
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    onDrain: () => subscriptions.drain(),
     onStop: async () => {
       health.stop();
       await apollo.stop();
@@ -198,5 +221,5 @@ export async function createGateway(
       '/.well-known/jwks.json': jwks,
     },
   });
-  return Object.assign(app, { apollo, config, metrics });
+  return Object.assign(app, { apollo, config, metrics, subscriptions: { stats: () => subscriptions.stats() } });
 }

@@ -5,7 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode } from 'graphql';
 import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { enforceDirectives } from './authorization.js';
 import { CredentialError, type CredentialVerifier } from './credentials.js';
 import { createErrorFormatter } from './errors.js';
@@ -83,12 +83,12 @@ export async function createSubgraphServer<Deps extends object>(
   });
   await apollo.start();
   const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
-  const metrics = subgraphMetrics(options.name);
+  const openStreams = new Set<ServerResponse>();
+  const metrics = subgraphMetrics(options.name, () => openStreams.size);
   // Subscriptions (and any operation a client asks to stream) over GraphQL-over-SSE, distinct connections
   // mode: what the Brigade gateway, Hive Gateway and other routers speak to subgraphs. The context comes
   // from the credential checked below, never from the stream itself.
   const streamContexts = new WeakMap<IncomingMessage, SubgraphContext & Deps>();
-  const openStreams = new Set<ServerResponse>();
   const sse = createSseHandler<Record<string, unknown>>({
     schema,
     authenticate: () => null,
@@ -190,7 +190,7 @@ export async function createSubgraphServer<Deps extends object>(
 }
 
 /** Per-server registry (several servers share a process in tests); operation names capped so labels stay bounded. */
-function subgraphMetrics(subgraph: string) {
+function subgraphMetrics(subgraph: string, openStreams: () => number) {
   const registry = new Registry();
   registry.setDefaultLabels({ subgraph });
   collectDefaultMetrics({ register: registry });
@@ -207,6 +207,14 @@ function subgraphMetrics(subgraph: string) {
     labelNames,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'brigade_subgraph_streams_open',
+    help: 'Subscription streams (GraphQL over SSE) this subgraph is serving.',
+    registers: [registry],
+    collect() {
+      this.set(openStreams());
+    },
   });
   const names = new Set<string>();
   return {

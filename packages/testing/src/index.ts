@@ -1,2 +1,3 @@
 export * from './client.js';
 export * from './stack.js';
+export * from './live.js';
