@@ -155,7 +155,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     if (heartbeat) return;
     timers++;
     heartbeat = setInterval(() => {
-      for (const member of members) member.writer.heartbeat();
+      for (const member of members) if (member.opened) member.writer.heartbeat();
     }, limits.heartbeatMs);
     heartbeat.unref();
   };
@@ -194,6 +194,8 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     private blocked = 0;
     group?: Group;
     private closed = false;
+    /** The response starts once the subgraph has the subscription, so a change right after is never missed. */
+    opened = false;
 
     constructor(
       readonly writer: StreamWriter,
@@ -218,11 +220,19 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         }, Math.max(0, Math.min(expiresAt - Date.now(), 2_000_000_000)));
       }
       res.on('drain', () => (this.blocked = 0));
+
       res.once('close', () => this.end('client_closed'));
+    }
+
+    open(): void {
+      if (this.opened || this.closed) return;
+      this.opened = true;
+      this.writer.open({ 'x-request-id': this.context.requestId });
     }
 
     send(body: ResultBody, json: string, key: string): void {
       if (this.closed) return;
+      this.open();
       if (this.res.writableNeedDrain && ++this.blocked > limits.queueLimit) {
         dropped.inc({ reason: 'overflow' });
         return this.end('overflow', [
@@ -252,7 +262,12 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       this.group = undefined;
       openGauge.dec();
       ended.inc({ reason });
-      if (!this.res.writableEnded && !this.res.destroyed) this.writer.end(errors as Record<string, unknown>[] | undefined);
+      if (this.res.writableEnded || this.res.destroyed) return;
+      if (!this.opened) {
+        this.opened = true;
+        this.writer.open({ 'x-request-id': this.context.requestId });
+      }
+      this.writer.end(errors as Record<string, unknown>[] | undefined);
     }
   }
 
@@ -264,6 +279,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     private leave?: () => void;
     private chain: Promise<void> = Promise.resolve();
     private pending = 0;
+    private connected = false;
 
     constructor(
       readonly key: string,
@@ -277,6 +293,10 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
 
     start(spec: Parameters<UpstreamPool['join']>[0]): void {
       this.leave = pool.join(spec, {
+        connected: () => {
+          this.connected = true;
+          for (const member of this.members) member.open();
+        },
         event: (event) => this.enqueue(event),
         fail: (errors) => {
           const clientErrors = publicErrors(errors);
@@ -289,6 +309,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     add(member: Member): void {
       this.members.add(member);
       member.group = this;
+      if (this.connected) member.open();
       // A subscription to one entity starts with its current state: a stream already open has it.
       for (const [key, snapshot] of this.snapshots) {
         if (snapshot.version !== undefined) member.lastVersion.set(key, snapshot.version);
@@ -322,18 +343,13 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     }
 
     private async deliver(event: LiveEvent): Promise<void> {
-      const eligible = [...this.members].filter((member) => {
-        if (event.version === undefined) return true;
-        if ((member.lastVersion.get(event.key) ?? 0) >= event.version) {
-          dropped.inc({ reason: 'stale' });
-          return false;
-        }
-        if (member.lastVersion.size >= 1_000) member.lastVersion.clear();
-        member.lastVersion.set(event.key, event.version);
-        return true;
-      });
-      const first = eligible[0];
-      if (!first || !authorized) return;
+      const newer = (member: Member) =>
+        event.version === undefined || (member.lastVersion.get(event.key) ?? 0) < event.version;
+      const first = [...this.members].find(newer);
+      if (!first || !authorized) {
+        dropped.inc({ reason: 'stale' }, this.members.size);
+        return;
+      }
       const result = await authorized({
         logger: first.context.logger,
         schema: apiSchema,
@@ -356,7 +372,16 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       if (this.entityKeys.has(event.key)) {
         this.snapshots.set(event.key, { body, json, ...(event.version !== undefined ? { version: event.version } : {}) });
       }
-      for (const member of eligible) {
+      // Members as they are now: one that joined while this event was hydrated gets it too.
+      for (const member of [...this.members]) {
+        if (!newer(member)) {
+          dropped.inc({ reason: 'stale' });
+          continue;
+        }
+        if (event.version !== undefined) {
+          if (member.lastVersion.size >= 1_000) member.lastVersion.clear();
+          member.lastVersion.set(event.key, event.version);
+        }
         if (member.lastPayload.get(event.key) === json) {
           dropped.inc({ reason: 'unchanged' });
           continue;
@@ -503,7 +528,6 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       const source = print(hydrating);
       const groupKey = `${upstreamKey}\n${source}\n${JSON.stringify(admitted.variables)}`;
 
-      writer.open({ 'x-request-id': context.requestId });
       const member = new Member(writer, res, context, identity, expiresAt);
       if (res.destroyed) return member.end('client_closed');
       let group = groups.get(groupKey);
@@ -567,12 +591,14 @@ function asApolloRequest(request: HTTPGraphQLRequest): HTTPGraphQLRequest {
     method: 'POST',
     headers,
     search: '',
-    body: {
-      query: params.get('query') ?? undefined,
-      operationName: params.get('operationName') ?? undefined,
-      variables: json('variables'),
-      extensions: json('extensions'),
-    },
+    body: Object.fromEntries(
+      Object.entries({
+        query: params.get('query') ?? undefined,
+        operationName: params.get('operationName') ?? undefined,
+        variables: json('variables'),
+        extensions: json('extensions'),
+      }).filter(([, value]) => value !== undefined),
+    ),
   };
 }
 

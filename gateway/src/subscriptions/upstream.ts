@@ -4,6 +4,8 @@ import { createClient, type Client } from 'graphql-sse';
 
 /** What an upstream stream tells its listeners. */
 export interface UpstreamListener {
+  /** The subgraph accepted the subscription: from now on no committed change is missed. */
+  connected(): void;
   /** One event: the entity's key (and version when the type has one). */
   event(event: LiveEvent): void;
   /** The subgraph refused or the stream could not be kept: the listener ends with these errors. */
@@ -75,6 +77,7 @@ class Upstream {
   private retryTimer?: NodeJS.Timeout;
   private attempt = 0;
   private closed = false;
+  private isConnected = false;
 
   constructor(
     private readonly spec: UpstreamSpec,
@@ -85,6 +88,7 @@ class Upstream {
 
   add(listener: UpstreamListener): void {
     this.listeners.add(listener);
+    if (this.isConnected) listener.connected();
     if (!this.dispose && !this.retryTimer) this.open();
   }
 
@@ -136,14 +140,22 @@ class Upstream {
         },
         error: (error: unknown) => {
           this.dispose = undefined;
+          this.isConnected = false;
           if (this.closed) return;
           this.logger.warn({ err: error, subgraph: spec.subgraph }, 'live source failed');
           this.reopen(received);
         },
         complete: () => {
           this.dispose = undefined;
+          this.isConnected = false;
           if (this.closed) return;
           this.reopen(received);
+        },
+      },
+      {
+        connected: () => {
+          this.isConnected = true;
+          for (const listener of [...this.listeners]) listener.connected();
         },
       },
     );
