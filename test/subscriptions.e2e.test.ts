@@ -310,4 +310,13 @@ describe('live updates through the gateway', () => {
     expect(metrics).toMatch(/brigade_gateway_subscriptions_ended_total\{reason="client_closed"\} \d+/);
     expect(metrics).toMatch(/brigade_gateway_subscription_events_sent_total \d+/);
   });
+
+  it('when the gateway is told to stop (SIGTERM), then open streams end with SHUTTING_DOWN so clients reconnect elsewhere', async () => {
+    const customer = await stack.signUp();
+    const sse = await live('sse', MY_ORDERS, { token: customer.accessToken });
+    const multipart = await live('multipart', MY_ORDERS, { token: customer.accessToken });
+    await stack.services.gateway.stop();
+    await expectRefused(sse, 'SHUTTING_DOWN');
+    await expectRefused(multipart, 'SHUTTING_DOWN');
+  });
 });
