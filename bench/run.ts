@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: the public federation benchmark against Brigade's gateway and its peers.
  *
- *   npm run bench -- [--scenario all|guild|brigade|memory|workers] [--quick] [--only apollo,floor] [--warmup 10]
+ *   npm run bench -- [--scenario all|guild|brigade|memory|workers|live] [--quick] [--only apollo,floor] [--warmup 10]
  *                    [--runs 3] [--duration 20] [--connections 50] [--delay 0] [--no-pin] [--budget-min 10]
  *                    [--memory-requests 100000] [--memory-max-s 120] [--overhead-samples 300]
+ *                    [--subscribers 2000] [--customers 100] [--orders-per-second 10]
  *
  * Gateways: brigade, apollo (the baseline every ratio refers to), hive, hive-jit, floor. `all` = guild, brigade
- * and memory (workers is separate: it needs both cores for the gateway).
+ * and memory (workers is separate: it needs both cores for the gateway; live is separate: subscriptions, see live.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { memoryTable, runBrigadeScenarios, runMemoryScenario, scenarioTable } from './brigade-scenarios.js';
 import { GUILD_GATEWAYS } from './guild/gateways.js';
 import { runWorkersScenario, workersTable } from './workers.js';
+import { liveTable, runLiveScenario } from './live.js';
 import { runGuildScenario } from './guild/scenario.js';
 import { hasTaskset, pinSelf, stopAll } from './lib/proc.js';
 import { markdownTable } from './lib/report.js';
@@ -36,11 +38,14 @@ async function main(): Promise<void> {
       'memory-requests': { type: 'string', default: '100000' },
       'memory-max-s': { type: 'string' },
       'overhead-samples': { type: 'string' },
+      subscribers: { type: 'string' },
+      customers: { type: 'string' },
+      'orders-per-second': { type: 'string' },
     },
   });
   const scenarios = new Set(values.scenario === 'all' ? ['guild', 'brigade', 'memory'] : values.scenario!.split(','));
   for (const scenario of scenarios) {
-    if (!['guild', 'brigade', 'memory', 'workers'].includes(scenario)) throw new Error(`unknown --scenario ${scenario}; known: all, guild, brigade, memory, workers`);
+    if (!['guild', 'brigade', 'memory', 'workers', 'live'].includes(scenario)) throw new Error(`unknown --scenario ${scenario}; known: all, guild, brigade, memory, workers, live`);
   }
   const number = (name: string, raw: string | undefined, fallback: number): number => {
     const value = raw === undefined ? fallback : Number(raw);
@@ -166,6 +171,35 @@ async function main(): Promise<void> {
           `median of ${values.quick ? 1 : 2} × ${values.quick ? 5 : 15} s. A relative check only: on this 2-core machine the workers compete with the subgraphs and the load generator.`,
         '',
         workersTable(workers),
+      ].join('\n'),
+    );
+  }
+
+  if (scenarios.has('live')) {
+    const subscribers = Math.max(2, number('subscribers', values.subscribers, values.quick ? 200 : 2_000));
+    const customers = Math.max(1, number('customers', values.customers, values.quick ? 20 : 100));
+    const ordersPerSecond = Math.max(1, number('orders-per-second', values['orders-per-second'], 10));
+    const live = await runLiveScenario({
+      subscribers,
+      customers,
+      ordersPerSecond,
+      durationS,
+      gatewayCpus: pin ? '1' : undefined,
+      subgraphCpus: pin ? '0' : undefined,
+      log,
+    });
+    raw.live = live;
+    sections.push(
+      [
+        '## Live updates (subscriptions)',
+        '',
+        `${placement} Subscribers in the bench process over loopback, half GraphQL over SSE, half Apollo multipart: ` +
+          `${customers} customers each watching myOrderUpdates in several tabs, the rest anonymous drinkStockChanged watchers. ` +
+          `One-drink orders placed at ${ordersPerSecond}/s for ${durationS} s; each reaches its customer's tabs and every stock watcher. ` +
+          'Latency: client arrival − the order\'s updatedAt (set by the committing statement; same clock). RSS per 1,000: (gateway RSS with every ' +
+          'subscription open − before) / subscriptions × 1,000. CPU per event: gateway CPU time over the load window / events delivered.',
+        '',
+        liveTable(live),
       ].join('\n'),
     );
   }
