@@ -5,6 +5,10 @@
 import { startStack, subscribe, type LiveResult, type LiveStream, type LiveTransport, type SignedInUser, type Stack } from '@brigade/testing';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import type { JWK } from 'jose';
+import { appendFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSigningKey, signAccessToken, signCredential } from './support/tokens.js';
 
@@ -55,6 +59,10 @@ describe('live updates through the gateway', () => {
   let staff: SignedInUser;
   let items: Record<string, string>;
   const open: LiveStream[] = [];
+  // The gateway reads a copy of the supergraph, so one test can change it (a reload) without touching the repo's.
+  const folder = mkdtempSync(join(tmpdir(), 'brigade-live-'));
+  const supergraphPath = join(folder, 'supergraph.graphql');
+  copyFileSync(fileURLToPath(new URL('../supergraph.graphql', import.meta.url)), supergraphPath);
 
   const live = async (transport: LiveTransport, query: string, options: { token?: string; variables?: Record<string, unknown>; method?: 'GET' | 'POST' } = {}) => {
     const stream = await subscribe(stack.url, { transport, query, ...options });
@@ -91,7 +99,7 @@ describe('live updates through the gateway', () => {
       serviceEnv: {
         auth: { AUTH_SIGNING_KEY: JSON.stringify(authKey) },
         bar: { RESERVATION_TTL_MS: String(RESERVATION_TTL_MS), RESERVATION_SWEEP_MS: '200' },
-        gateway: { SUBSCRIPTIONS_PER_VIEWER: '6', SUBSCRIPTION_HEARTBEAT_MS: '1000', RATE_LIMIT_USER: '100000', RATE_LIMIT_IP: '100000' },
+        gateway: { SUPERGRAPH_PATH: supergraphPath, SUBSCRIPTIONS_PER_VIEWER: '6', SUBSCRIPTION_HEARTBEAT_MS: '1000', RATE_LIMIT_USER: '100000', RATE_LIMIT_IP: '100000' },
       },
     });
     staff = await stack.userWithRole('STAFF');
@@ -102,6 +110,7 @@ describe('live updates through the gateway', () => {
   afterAll(async () => {
     for (const stream of open) stream.close();
     await stack?.stop();
+    rmSync(folder, { recursive: true, force: true });
   });
 
   describe.each(['sse', 'multipart'] as const)('over %s', (transport) => {
@@ -309,6 +318,17 @@ describe('live updates through the gateway', () => {
     expect(metrics).toMatch(/brigade_gateway_subscriptions_open 0/);
     expect(metrics).toMatch(/brigade_gateway_subscriptions_ended_total\{reason="client_closed"\} \d+/);
     expect(metrics).toMatch(/brigade_gateway_subscription_events_sent_total \d+/);
+  });
+
+  it('when the gateway loads a new supergraph, then open streams end with SUPERGRAPH_RELOADED (clients subscribe again)', async () => {
+    const customer = await stack.signUp();
+    const stream = await live('multipart', MY_ORDERS, { token: customer.accessToken });
+    appendFileSync(supergraphPath, '\n# reloaded by a test\n');
+    await expectRefused(stream, 'SUPERGRAPH_RELOADED');
+    const again = await live('sse', MY_ORDERS, { token: customer.accessToken });
+    const order = await place(customer.accessToken, [['Soda', 1]]);
+    expect((await nextData(again)).myOrderUpdates).toMatchObject({ id: order.id, status: 'PLACED' });
+    again.close();
   });
 
   it('when the gateway is told to stop (SIGTERM), then open streams end with SHUTTING_DOWN so clients reconnect elsewhere', async () => {

@@ -336,19 +336,30 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         }
         return;
       }
+      // Events are hydrated as they come (several at once) and delivered strictly in the order they came.
+      const hydrated = this.hydrate(event).catch((error: unknown) => {
+        logger.error({ err: error }, 'live event could not be resolved');
+        return undefined;
+      });
       this.chain = this.chain
-        .then(() => this.deliver(event))
+        .then(async () => {
+          const result = await hydrated;
+          if (result) this.dispatch(event, result);
+        })
         .catch((error: unknown) => logger.error({ err: error }, 'live event delivery failed'))
         .finally(() => void this.pending--);
     }
 
-    private async deliver(event: LiveEvent): Promise<void> {
-      const newer = (member: Member) =>
-        event.version === undefined || (member.lastVersion.get(event.key) ?? 0) < event.version;
-      const first = [...this.members].find(newer);
+    private newer(member: Member, event: LiveEvent): boolean {
+      return event.version === undefined || (member.lastVersion.get(event.key) ?? 0) < event.version;
+    }
+
+    /** The event as the client's query would see it now, run as a subscriber it is for. */
+    private async hydrate(event: LiveEvent): Promise<{ body: ResultBody; json: string } | undefined> {
+      const first = [...this.members].find((member) => this.newer(member, event));
       if (!first || !authorized) {
         dropped.inc({ reason: 'stale' }, this.members.size);
-        return;
+        return undefined;
       }
       const result = await authorized({
         logger: first.context.logger,
@@ -368,13 +379,16 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         metrics: {},
       } as unknown as GatewayGraphQLRequestContext);
       const body = format(result as { data?: unknown; errors?: readonly unknown[] });
-      const json = JSON.stringify(body);
+      return { body, json: JSON.stringify(body) };
+    }
+
+    private dispatch(event: LiveEvent, { body, json }: { body: ResultBody; json: string }): void {
       if (this.entityKeys.has(event.key)) {
         this.snapshots.set(event.key, { body, json, ...(event.version !== undefined ? { version: event.version } : {}) });
       }
       // Members as they are now: one that joined while this event was hydrated gets it too.
       for (const member of [...this.members]) {
-        if (!newer(member)) {
+        if (!this.newer(member, event)) {
           dropped.inc({ reason: 'stale' });
           continue;
         }
