@@ -145,6 +145,8 @@ class Subscriber<T> implements AsyncIterableIterator<T> {
   private fail(error: unknown): void {
     if (this.done) return;
     this.failure = error;
+    // Whatever waited is incomplete now: the subscriber learns at once, and re-subscribes.
+    this.queue.length = 0;
     this.finish();
   }
 
