@@ -226,6 +226,8 @@ describe('docker-compose.yml', () => {
       ...Object.fromEntries(Object.entries<string>(compose.services.gateway.environment).map(([k, v]) => [k, interpolate(v, dotenv, new Set())])),
     });
     expect(Object.keys(gateway.subgraphUrls).sort()).toEqual([...SUBGRAPHS].sort());
+    // Published directly: the socket address is the client's, and a forged X-Forwarded-For buys nothing.
+    expect((gateway as unknown as { protection: { rateLimit: { trustProxy: boolean } } }).protection.rateLimit.trustProxy).toBe(false);
   });
 
   it('creates one database and login per subgraph in PostgreSQL, with passwords from the environment', () => {
@@ -332,6 +334,10 @@ describe('deploy/k8s', () => {
       name: 'SUPERGRAPH_PATH',
       value: '/config/supergraph/supergraph.graphql',
     });
+    // Behind the Ingress controller: the client is the address it appends to X-Forwarded-For, or every client
+    // would share the controller's per-IP budget.
+    const gatewayConfig = (await loadServiceConfig('gateway', podEnv('gateway', keyring))) as unknown as { protection: { rateLimit: { trustProxy: boolean } } };
+    expect(gatewayConfig.protection.rateLimit.trustProxy).toBe(true);
 
     const policies = of('NetworkPolicy');
     expect(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress)).toBe(true);

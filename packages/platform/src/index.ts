@@ -15,3 +15,5 @@ export * from './seedMenu.js';
 export * from './runService.js';
 export * from './batchLoader.js';
 export * from './liveFeed.js';
+export * from './textInputs.js';
+export * from './callers.js';
