@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for all seven Brigade processes: `docker run -e SERVICE=menu brigade` (or `… brigade menu`).
+# They run compiled JavaScript with production dependencies only (deploy/entrypoint.sh).
 ARG NODE_IMAGE=node:20.19-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -15,9 +16,15 @@ COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/station/package.json subgraphs/station/
 RUN npm ci
 COPY . .
+# Type-check, compile every package to JavaScript (src/ → dist/), drop the development dependencies (tsx,
+# TypeScript, esbuild, vitest…), then everything the services do not run: TypeScript sources and tools.
 RUN npm run typecheck \
+ && npm run build \
  && npm prune --omit=dev \
- && npm cache clean --force
+ && npm cache clean --force \
+ && rm -rf scripts bench clients packages/testing tsconfig.json vitest.config.ts \
+ && find packages gateway subgraphs -name node_modules -prune -o -type d -name src -prune -exec rm -rf {} + \
+ && ! find . -path '*/node_modules' -prune -o -name '*.ts' -not -name '*.d.ts' -print | grep .
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: the public federation benchmark against Brigade's gateway and its peers.
  *
- *   npm run bench -- [--scenario all|guild|brigade|memory|workers|live] [--quick] [--only apollo,floor] [--warmup 10]
+ *   npm run bench -- [--scenario all|guild|brigade|memory|workers|startup|live] [--quick] [--only apollo,floor] [--warmup 10]
  *                    [--runs 3] [--duration 20] [--connections 50] [--delay 0] [--no-pin] [--budget-min 10]
  *                    [--memory-requests 100000] [--memory-max-s 120] [--overhead-samples 300]
+ *                    [--compare <checkout dir>] [--processes 1,6] [--warm-runs 2] [--keep-tmp]
  *                    [--subscribers 2000] [--customers 100] [--orders-per-second 10]
  *
  * Gateways: brigade, apollo (the baseline every ratio refers to), hive, hive-jit, floor. `all` = guild, brigade
- * and memory (workers is separate: it needs both cores for the gateway; live is separate: subscriptions, see live.ts).
+ * and memory (workers is separate: it needs both cores for the gateway; startup too: it measures `npm start`,
+ * unpinned, optionally next to another checkout given by --compare; live too: subscriptions, see live.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
@@ -15,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { memoryTable, runBrigadeScenarios, runMemoryScenario, scenarioTable } from './brigade-scenarios.js';
 import { GUILD_GATEWAYS } from './guild/gateways.js';
 import { runWorkersScenario, workersTable } from './workers.js';
+import { THIS_CHECKOUT, runStartupScenario, startupTable } from './startup.js';
 import { liveTable, runLiveScenario } from './live.js';
 import { runGuildScenario } from './guild/scenario.js';
 import { hasTaskset, pinSelf, stopAll } from './lib/proc.js';
@@ -38,6 +41,10 @@ async function main(): Promise<void> {
       'memory-requests': { type: 'string', default: '100000' },
       'memory-max-s': { type: 'string' },
       'overhead-samples': { type: 'string' },
+      compare: { type: 'string' },
+      processes: { type: 'string', default: '1' },
+      'warm-runs': { type: 'string', default: '2' },
+      'keep-tmp': { type: 'boolean', default: false },
       subscribers: { type: 'string' },
       customers: { type: 'string' },
       'orders-per-second': { type: 'string' },
@@ -45,7 +52,9 @@ async function main(): Promise<void> {
   });
   const scenarios = new Set(values.scenario === 'all' ? ['guild', 'brigade', 'memory'] : values.scenario!.split(','));
   for (const scenario of scenarios) {
-    if (!['guild', 'brigade', 'memory', 'workers', 'live'].includes(scenario)) throw new Error(`unknown --scenario ${scenario}; known: all, guild, brigade, memory, workers, live`);
+    if (!['guild', 'brigade', 'memory', 'workers', 'startup', 'live'].includes(scenario)) {
+      throw new Error(`unknown --scenario ${scenario}; known: all, guild, brigade, memory, workers, startup, live`);
+    }
   }
   const number = (name: string, raw: string | undefined, fallback: number): number => {
     const value = raw === undefined ? fallback : Number(raw);
@@ -63,7 +72,8 @@ async function main(): Promise<void> {
   // The baseline always runs: every ratio is to it, measured in the same session.
   const selected = GUILD_GATEWAYS.filter((g) => ids.includes(g.id) || g.id === 'apollo');
 
-  const pin = !values['no-pin'] && hasTaskset() && cpus().length >= 2;
+  // `npm start` is measured as a user runs it: its processes must not inherit a pinned CPU.
+  const pin = !values['no-pin'] && hasTaskset() && cpus().length >= 2 && !scenarios.has('startup');
   if (pin) pinSelf('0');
   const budgetMs = number('budget-min', values['budget-min'], 10) * 60_000;
   const sections: string[] = [];
@@ -171,6 +181,32 @@ async function main(): Promise<void> {
           `median of ${values.quick ? 1 : 2} × ${values.quick ? 5 : 15} s. A relative check only: on this 2-core machine the workers compete with the subgraphs and the load generator.`,
         '',
         workersTable(workers),
+      ].join('\n'),
+    );
+  }
+
+  if (scenarios.has('startup')) {
+    const processes = values.processes!.split(',').map((n) => number('processes', n, 1));
+    const checkouts = [{ label: 'this checkout', dir: THIS_CHECKOUT }];
+    if (values.compare) checkouts.push({ label: values.compare, dir: values.compare });
+    const startup = await runStartupScenario({
+      checkouts,
+      processes,
+      warmRuns: Math.max(1, number('warm-runs', values['warm-runs'], 2)),
+      timeoutS: 180,
+      keepTmp: values['keep-tmp'],
+      log,
+    });
+    raw.startup = startup;
+    sections.push(
+      [
+        '## Startup: `npm start` to the first menu answer',
+        '',
+        'Unpinned. Time from spawning `npm start` to the first gateway answer to `{ menu { name stock available } }` with 12 items ' +
+          '(polled every 100 ms); RSS of every process of the tree 3 s later (/proc VmRSS). Cold = empty data folder, empty TMPDIR ' +
+          "(PGlite's cluster template made again) and, in this checkout, the build redone: a fresh clone's first start. Warm = a restart on the same data.",
+        '',
+        startupTable(startup),
       ].join('\n'),
     );
   }

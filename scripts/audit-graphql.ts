@@ -1,8 +1,9 @@
 /**
- * Security audit of a running GraphQL endpoint: graphql-cop's checks plus Brigade's JWT, CSRF and
- * direct-subgraph checks. Prints a pass/fail table; exits 1 when any check fails.
+ * Security audit of a running GraphQL endpoint: graphql-cop's checks plus Brigade's JWT, API key, CSRF
+ * and direct-subgraph checks. Prints a pass/fail table; exits 1 when any check fails.
  *
  *   npm run audit:graphql -- http://127.0.0.1:4000/graphql [--subgraph http://127.0.0.1:4002/graphql]
+ *     [--api-key-env BRIGADE_API_KEY]   # a real key, read from that variable (never from argv: ps shows argv)
  */
 import { pathToFileURL } from 'node:url';
 
@@ -18,6 +19,8 @@ export interface AuditOptions {
   readonly url: string;
   /** A subgraph's GraphQL URL: it must refuse a call without an internal credential. */
   readonly subgraphUrl?: string;
+  /** A live API key: checks that it acts for no user and is refused alongside a token. Never printed. */
+  readonly apiKey?: string;
   /** Per-request timeout (default 10 s). */
   readonly timeoutMs?: number;
 }
@@ -136,7 +139,34 @@ export async function auditGraphQL(options: AuditOptions): Promise<AuditCheck[]>
       const reply = await postJson({ query: '{ __typename }' }, { authorization: 'Bearer not.a.jwt' });
       return [reply.status === 401, `HTTP ${reply.status}`];
     }],
+    ['Unknown API key refused (401)', async () => {
+      const reply = await postJson({ query: '{ __typename }' }, { 'x-api-key': `brg_${'0'.repeat(32)}_${'A'.repeat(43)}` });
+      return [reply.status === 401 && reply.json?.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED', `HTTP ${reply.status}`];
+    }],
+    ['Malformed / truncated API key refused (401), not echoed', async () => {
+      const sent = 'brg_0123456789abcdef0123456789abcdef_truncat';
+      const reply = await postJson({ query: '{ __typename }' }, { 'x-api-key': sent });
+      return [reply.status === 401 && !reply.text.includes(sent), `HTTP ${reply.status}`];
+    }],
+    ['API key verification not in the public API', async () => {
+      const reply = await postJson({ query: '{ apiKeyGrant(secret: "brg_x") { keyId scopes } }' });
+      // Unknown to the API schema: a validation error, no data at all (a null would mean it resolved).
+      return [reply.json?.data?.apiKeyGrant === undefined && Array.isArray(reply.json?.errors), `HTTP ${reply.status}`];
+    }],
   ];
+  if (options.apiKey) {
+    const key = { 'x-api-key': options.apiKey };
+    const hides = (reply: Reply) => !reply.text.includes(options.apiKey!);
+    checks.push(['API key acts for no user (me → FORBIDDEN)', async () => {
+      const reply = await postJson({ query: '{ me { id } }' }, key);
+      const code = reply.json?.errors?.[0]?.extensions?.code;
+      return [reply.status === 200 && code === 'FORBIDDEN' && reply.json?.data?.me == null && hides(reply), `HTTP ${reply.status}, ${code}`];
+    }]);
+    checks.push(['API key plus bearer token refused', async () => {
+      const reply = await postJson({ query: '{ __typename }' }, { ...key, authorization: 'Bearer not.a.jwt' });
+      return [(reply.status === 400 || reply.status === 401) && !ran(reply) && hides(reply), `HTTP ${reply.status}`];
+    }]);
+  }
   if (options.subgraphUrl) {
     const subgraphUrl = options.subgraphUrl;
     checks.push(['Subgraph refuses direct calls (401)', async () => {
@@ -172,12 +202,15 @@ async function main(argv: string[]): Promise<number> {
   const args = [...argv];
   const at = args.indexOf('--subgraph');
   const subgraphUrl = at >= 0 ? args.splice(at, 2)[1] : undefined;
+  const keyAt = args.indexOf('--api-key-env');
+  const keyVariable = keyAt >= 0 ? args.splice(keyAt, 2)[1] : undefined;
+  const apiKey = keyVariable ? process.env[keyVariable] : undefined;
   const url = args.find((a) => !a.startsWith('-'));
-  if (!url || (at >= 0 && !subgraphUrl)) {
-    console.error('usage: npm run audit:graphql -- <gateway url> [--subgraph <subgraph url>]');
+  if (!url || (at >= 0 && !subgraphUrl) || (keyAt >= 0 && !apiKey)) {
+    console.error('usage: npm run audit:graphql -- <gateway url> [--subgraph <subgraph url>] [--api-key-env <VARIABLE holding a key>]');
     return 2;
   }
-  const results = await auditGraphQL({ url, ...(subgraphUrl ? { subgraphUrl } : {}) });
+  const results = await auditGraphQL({ url, ...(subgraphUrl ? { subgraphUrl } : {}), ...(apiKey ? { apiKey } : {}) });
   console.log(formatAudit(results));
   return results.every((r) => r.pass) ? 0 : 1;
 }

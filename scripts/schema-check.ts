@@ -1,10 +1,11 @@
 /**
- * `npm run schema:check [-- --base <rev>] [--subgraph <name>] [--manifest <file>] [--allow-breaking]`
+ * `npm run schema:check [-- --base <rev>] [--subgraph <name>] [--manifest <file>] [--allow-breaking] [--allowed <file>]`
  * Offline `rover subgraph check`: composes the working tree's subgraphs, lists every change of the API
  * schema against the supergraph committed at `--base` (default HEAD), and validates the client
  * operations under clients/operations/ (and a persisted query manifest from `--manifest` or
  * `PERSISTED_OPERATIONS`) against the new schema. Exits 1 when a known operation would break, or on any
- * breaking change without `--allow-breaking`.
+ * breaking change without `--allow-breaking`. Breaking changes recorded in `schema-changes.yaml` (each with its
+ * reason) are made on purpose: they are reported as allowed and fail nothing.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { ROOT } from './lib/composition.js';
 import {
   formatReport,
   gitShow,
+  loadAllowedChanges,
   loadOperationFiles,
   loadPersistedQueryManifest,
   runSchemaCheck,
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     operations: { type: 'string', default: resolve(ROOT, 'clients/operations') },
     manifest: { type: 'string', default: process.env.PERSISTED_OPERATIONS },
     'allow-breaking': { type: 'boolean', default: false },
+    allowed: { type: 'string', default: resolve(ROOT, 'schema-changes.yaml') },
   },
 });
 
@@ -50,6 +53,7 @@ try {
     baseSupergraphSdl: gitShow(values.base, 'supergraph.graphql'),
     operations,
     allowBreaking: values['allow-breaking'],
+    allowed: loadAllowedChanges(resolve(values.allowed)),
   });
   console.log(formatReport(report));
   process.exit(report.exitCode);

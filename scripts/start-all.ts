@@ -1,48 +1,88 @@
 /**
- * `npm start`: composes the supergraph, starts the six subgraphs and the gateway as separate processes on
- * embedded databases (kept in .data/ across restarts), waits until each is ready, prints the gateway URL,
- * and on Ctrl-C stops them all cleanly.
+ * `npm start`: runs the compiled stack (`npm run build` output; the npm script builds first when a source
+ * is newer) on embedded databases kept in .data/ across restarts: the six subgraphs in START_PROCESSES
+ * processes (default 1: one Node runtime and one copy of the modules for all six; 6 = one process per
+ * service, as production runs them) and, alongside, the gateway in its own process; waits until each is ready,
+ * prints the gateway URL, and on Ctrl-C stops them all cleanly. The supergraph is recomposed only when a
+ * subgraph schema or supergraph.yaml changed since the last start.
  */
-import { DEFAULT_DATA_DIR, DEFAULT_PORTS, generateKeyring, loadDevKeyring, type ServiceName } from '@brigade/platform';
+// The platform's keys and services only, not its index: the launcher has no use for Apollo, PGlite or pino.
+import { generateKeyring, loadDevKeyring } from '@brigade/platform/keys';
+import { DEFAULT_PORTS, SUBGRAPHS, type ServiceName, type SubgraphName } from '@brigade/platform/services';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT, compose, readSupergraphConfig, renderStationSchemas } from './lib/composition.js';
+import { ROOT } from './lib/root.js';
 
 const started = Date.now();
+/** Compiled entry points (`npm run build`: each package's src/ → dist/), as deploy/entrypoint.sh runs them. */
 const ENTRY: Record<ServiceName, string> = {
-  auth: 'subgraphs/auth/src/main.ts',
-  menu: 'subgraphs/menu/src/main.ts',
-  orders: 'subgraphs/orders/src/main.ts',
-  kitchen: 'subgraphs/station/src/main.ts',
-  bar: 'subgraphs/station/src/main.ts',
-  bakery: 'subgraphs/station/src/main.ts',
-  gateway: 'gateway/src/main.ts',
+  auth: 'subgraphs/auth/dist/main.js',
+  menu: 'subgraphs/menu/dist/main.js',
+  orders: 'subgraphs/orders/dist/main.js',
+  kitchen: 'subgraphs/station/dist/main.js',
+  bar: 'subgraphs/station/dist/main.js',
+  bakery: 'subgraphs/station/dist/main.js',
+  gateway: 'gateway/dist/main.js',
 };
-const SUBGRAPH_ORDER: ServiceName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 'orders'];
+const SUBGRAPH_HOST_ENTRY = resolve(ROOT, 'scripts/dist/subgraph-host.js');
+/** Start order, dependencies first: orders calls the menu and the stations. */
+const SUBGRAPH_ORDER: SubgraphName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 'orders'];
 const host = process.env.HOST ?? '127.0.0.1';
 const portOf = (name: ServiceName) => Number(process.env[`${name.toUpperCase()}_PORT`] ?? DEFAULT_PORTS[name]);
+/** Packages resolve to their dist/ (the `compiled` export condition) instead of their TypeScript sources. */
+const NODE_FLAGS = ['--conditions=compiled'];
 
-renderStationSchemas();
-const outcome = compose(readSupergraphConfig());
-if (!outcome.supergraphSdl) {
-  for (const error of outcome.errors) console.error(`error[${error.code}]: ${error.message}`);
+const processes = Number(process.env.START_PROCESSES ?? 1);
+if (!Number.isInteger(processes) || processes < 1 || processes > SUBGRAPHS.length) {
+  console.error(`START_PROCESSES must be a whole number from 1 to ${SUBGRAPHS.length} (got ${process.env.START_PROCESSES})`);
   process.exit(1);
 }
-const supergraphPath = resolve(ROOT, 'supergraph.graphql');
-if (readFileSync(supergraphPath, 'utf8') !== outcome.supergraphSdl) writeFileSync(supergraphPath, outcome.supergraphSdl);
+
+await composeIfChanged();
 
 // One keyring for the seven processes, handed to each: kept in the data folder, or fresh when in memory.
-const dataDir = process.env.DATA_DIR ?? DEFAULT_DATA_DIR;
+// The default is the platform's DEFAULT_DATA_DIR: the repository's .data folder.
+const dataDir = process.env.DATA_DIR ?? resolve(ROOT, '.data');
 const keyring = dataDir === 'memory' ? await generateKeyring() : await loadDevKeyring(dataDir);
+
+/**
+ * Recomposes supergraph.graphql (and the stations' generated SDL) when any input or output changed since
+ * the last composition this checkout ran; composing loads @apollo/composition, which a restart need not.
+ */
+async function composeIfChanged(): Promise<void> {
+  const stamp = resolve(ROOT, 'scripts/dist/.compose-stamp');
+  const fingerprint = () => {
+    const hash = createHash('sha256');
+    const yaml = readFileSync(resolve(ROOT, 'supergraph.yaml'), 'utf8');
+    const files = [...yaml.matchAll(/^\s*file:\s*(\S+)\s*$/gm)].map((m) => m[1]!);
+    for (const file of ['supergraph.yaml', 'supergraph.graphql', 'subgraphs/station/schema.graphql', 'subgraphs/station/src/stations.ts', ...files]) {
+      const path = resolve(ROOT, file);
+      hash.update(`${file}\0${existsSync(path) ? readFileSync(path, 'utf8') : ''}\0`);
+    }
+    return hash.digest('hex');
+  };
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint()) return;
+  const { compose, readSupergraphConfig, renderStationSchemas } = await import('./lib/composition.js');
+  renderStationSchemas();
+  const outcome = compose(readSupergraphConfig());
+  if (!outcome.supergraphSdl) {
+    for (const error of outcome.errors) console.error(`error[${error.code}]: ${error.message}`);
+    process.exit(1);
+  }
+  const supergraphPath = resolve(ROOT, 'supergraph.graphql');
+  if (readFileSync(supergraphPath, 'utf8') !== outcome.supergraphSdl) writeFileSync(supergraphPath, outcome.supergraphSdl);
+  writeFileSync(stamp, fingerprint());
+}
 
 const children = new Map<ServiceName, ChildProcess>();
 let stopping = false;
 
-function launch(name: ServiceName): ChildProcess {
+/** What one service is given: its port, key, station and where every other subgraph answers. */
+function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
     PORT: String(portOf(name)),
     HOST: host,
     SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys[name]),
@@ -50,31 +90,60 @@ function launch(name: ServiceName): ChildProcess {
   };
   if (name === 'kitchen' || name === 'bar' || name === 'bakery') env.STATION = name;
   for (const other of SUBGRAPH_ORDER) {
-    env[`SUBGRAPH_${other.toUpperCase()}_URL`] ??= `http://${host}:${portOf(other)}/graphql`;
+    const variable = `SUBGRAPH_${other.toUpperCase()}_URL`;
+    env[variable] = process.env[variable] ?? `http://${host}:${portOf(other)}/graphql`;
   }
-  // The gateway allocates a response tree per request: a larger young generation halves its GC pauses.
-  const flags = name === 'gateway' ? ['--max-semi-space-size=32'] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', resolve(ROOT, ENTRY[name])], {
+  return env;
+}
+
+/** The subgraphs split into `processes` groups, each in start order. */
+function groups(): SubgraphName[][] {
+  const out: SubgraphName[][] = Array.from({ length: processes }, () => []);
+  SUBGRAPH_ORDER.forEach((name, i) => out[i % processes]!.push(name));
+  return out;
+}
+
+function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: ServiceName[]): ChildProcess {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
     cwd: ROOT,
-    env,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const label = name.padEnd(7);
+  const prefix = label.padEnd(7);
   for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => console.log(`${label} | ${line}`));
+    createInterface({ input: stream }).on('line', (line) => console.log(`${prefix} | ${line}`));
   }
   child.on('exit', (code, signal) => {
-    children.delete(name);
+    for (const name of names) children.delete(name);
     if (!stopping) {
-      console.error(`${name} exited unexpectedly (${signal ?? code}); stopping everything.`);
+      console.error(`${label} exited unexpectedly (${signal ?? code}); stopping everything.`);
       void stopAll(1);
     }
   });
-  children.set(name, child);
+  for (const name of names) children.set(name, child);
   return child;
 }
 
-async function waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
+function launchSubgraphs(names: SubgraphName[]): void {
+  if (names.length === 1) {
+    // A process of its own: the service's own entry point, as production runs it.
+    const [name] = names as [SubgraphName];
+    launch(name, [resolve(ROOT, ENTRY[name])], serviceEnv(name), names);
+    return;
+  }
+  const hosted = Object.fromEntries(names.map((name) => [name, serviceEnv(name)]));
+  launch(names.length === SUBGRAPH_ORDER.length ? 'subgraphs' : names.join('+'), [SUBGRAPH_HOST_ENTRY], { HOSTED_SERVICES: JSON.stringify(hosted) }, names);
+}
+
+function launchGateway(): void {
+  // Health is polled every second (not 5): the gateway starts alongside the subgraphs, and its /ready
+  // turns green at the first poll after they are up.
+  const env = { ...serviceEnv('gateway'), HEALTH_CHECK_INTERVAL_MS: process.env.HEALTH_CHECK_INTERVAL_MS ?? '1000' };
+  // The gateway allocates a response tree per request: a larger young generation halves its GC pauses.
+  launch('gateway', ['--max-semi-space-size=32', resolve(ROOT, ENTRY.gateway)], env, ['gateway']);
+}
+
+async function waitReady(name: ServiceName, timeoutMs = 180_000): Promise<void> {
   const url = `http://${host}:${portOf(name)}/ready`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -92,12 +161,12 @@ async function waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
 
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  const exits = [...children.values()].map(
+  const exits = [...new Set(children.values())].map(
     (child) => new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r()))),
   );
-  for (const child of children.values()) child.kill('SIGTERM');
+  for (const child of new Set(children.values())) child.kill('SIGTERM');
   const timeout = setTimeout(() => {
-    for (const child of children.values()) child.kill('SIGKILL');
+    for (const child of new Set(children.values())) child.kill('SIGKILL');
   }, 15_000);
   await Promise.all(exits);
   clearTimeout(timeout);
@@ -108,9 +177,11 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
-  for (const name of SUBGRAPH_ORDER) launch(name);
+  // The gateway needs no subgraph to start (the supergraph is a file), so it loads alongside them, on the
+  // other core while the subgraphs start in one process.
+  for (const names of groups()) launchSubgraphs(names);
+  launchGateway();
   await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
-  launch('gateway');
   await waitReady('gateway');
 } catch (error) {
   console.error(`start failed: ${(error as Error).message}`);

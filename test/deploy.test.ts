@@ -70,6 +70,8 @@ describe('container image', () => {
       const script = scripts[`start:${service}`];
       expect(script, `npm run start:${service}`).toBeDefined();
       expect(script!.split(' ').at(-1), service).toBe(table[service]!.entry);
+      // Compiled output (`npm run build`, which the suite's global setup runs), never a TypeScript source.
+      expect(table[service]!.entry, service).toMatch(/\/dist\/main\.js$/);
       expect(existsSync(resolve(ROOT, table[service]!.entry)), table[service]!.entry).toBe(true);
       if (isStation(service)) expect(script).toContain(`STATION=${service}`);
     }
@@ -88,8 +90,9 @@ describe('container image', () => {
   it('builds in stages, prunes dev dependencies, runs as a non-root user in production mode with a /health check', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile).toMatch(/^RUN npm ci$/m);
-    expect(dockerfile).toMatch(/npm run typecheck/);
-    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    // Type-checked, compiled to JavaScript, then pruned to production dependencies: in that order.
+    expect(dockerfile).toMatch(/npm run typecheck[\s\S]*npm run build[\s\S]*npm prune --omit=dev/);
+    expect(dockerfile).not.toMatch(/--import[= ]tsx/);
     expect(dockerfile).toMatch(/^COPY --from=build /m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["\/app\/deploy\/entrypoint\.sh", "health"\]$/m);

@@ -19,10 +19,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `npm start`'s script as a user would, resolving once it prints that Brigade is ready. */
+/** Runs `npm start` as a user would, resolving once it prints that Brigade is ready. */
 function start(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
-  // Its own process group, so a failed test can kill npm start and the seven processes it started at once.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-all.ts'], {
+  // Its own process group, so a failed test can kill npm start and the processes it started at once.
+  const child = spawn('npm', ['start'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,12 +85,13 @@ describe('npm start', () => {
     });
     expect(restock.data?.restockDrink.stock).toBe(before + 5);
     expect(await stop(first.child)).toBe(0);
-    await expect(fetch(gateway)).rejects.toThrow();
+    for (const service of SERVICES) await expect(fetch(`http://127.0.0.1:${env[`${service.toUpperCase()}_PORT`]}/health`), service).rejects.toThrow();
 
     const second = await start(env);
     running = second.child;
     expect(await coffeeStock()).toBe(before + 5);
     expect(await stop(second.child)).toBe(0);
+    for (const service of SERVICES) await expect(fetch(`http://127.0.0.1:${env[`${service.toUpperCase()}_PORT`]}/health`), service).rejects.toThrow();
     running = undefined;
   }, 300_000);
 });

@@ -32,6 +32,10 @@ export interface BrigadeStackOptions {
   subgraphCpus?: string;
   gatewayCpus?: string;
   databaseUrl?: string;
+  /** PGlite in data folders under this one (as deployed) instead of in memory. */
+  dataDir?: string;
+  /** Whether PGlite syncs each commit to disk (PGLITE_FSYNC); unset = the services' default. */
+  pgliteFsync?: boolean;
   workers?: number;
   nodeFlags?: string[];
   env?: NodeJS.ProcessEnv;
@@ -64,8 +68,16 @@ export function gatewayEnv(info: StackInfo, port: number, workers: number): Node
 }
 
 export async function startBrigadeStack(options: BrigadeStackOptions = {}): Promise<BrigadeStack> {
-  const sub = nodeTs(join(REPO_ROOT, 'bench/stack/subgraphs.ts'), options.databaseUrl ? ['--database-url', options.databaseUrl] : []);
-  const subgraphs = startProcess({ name: 'brigade-subgraphs', ...sub, cpus: options.subgraphCpus, env: { ...process.env, LOG_LEVEL: 'silent' } });
+  const sub = nodeTs(join(REPO_ROOT, 'bench/stack/subgraphs.ts'), [
+    ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+    ...(options.dataDir ? ['--data-dir', options.dataDir] : []),
+  ]);
+  const subgraphs = startProcess({
+    name: 'brigade-subgraphs',
+    ...sub,
+    cpus: options.subgraphCpus,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...(options.pgliteFsync === undefined ? {} : { PGLITE_FSYNC: String(options.pgliteFsync) }) },
+  });
   let gateway: ManagedProcess | undefined;
   try {
     const [, json] = await subgraphs.waitForLine(/^STACK (.*)$/, 120_000);

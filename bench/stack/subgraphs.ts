@@ -3,14 +3,18 @@
  * the bench to put a separately started gateway in front of. Prints one line `STACK <json>` with the subgraph URLs,
  * the gateway's signing key and the trusted keys, then runs until SIGTERM.
  *
- *   node --import tsx bench/stack/subgraphs.ts [--database-url postgres://…]   (default: in-memory PGlite)
+ *   node --import tsx bench/stack/subgraphs.ts [--database-url postgres://…] [--data-dir <folder>]   (default: in-memory PGlite)
  */
 import { startStack } from '@brigade/testing';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { 'database-url': { type: 'string' } } });
+const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, 'data-dir': { type: 'string' } } });
 const stack = await startStack({
   databaseUrl: values['database-url'] ?? null,
+  // PGlite in data folders (as deployed) instead of memory; PGLITE_FSYNC from the environment says whether
+  // each commit is synced to disk.
+  dataDir: values['data-dir'],
+  env: process.env.PGLITE_FSYNC ? { PGLITE_FSYNC: process.env.PGLITE_FSYNC } : {},
   // The in-process gateway startStack always adds is not measured; it only must not poll the subgraphs often.
   serviceEnv: { gateway: { HEALTH_CHECK_INTERVAL_MS: '60000' } },
 });

@@ -43,8 +43,10 @@ export function withAuthorization(gateway: ExecutingGateway, analysis: Analysis)
       });
       if (!analysed) throw new Error('authorization policy unavailable');
       const filtered = analysed.authorization(context.viewer);
-      if (filtered.document === requestContext.document) return execute(requestContext);
+      // Empty first: an operation whose every root field was removed may keep its document object, and
+      // must still never reach a subgraph.
       if (filtered.empty) return applyRemovals({ data: {} }, filtered) as never;
+      if (filtered.document === requestContext.document) return execute(requestContext);
       const operation = filtered.document.definitions.find(
         (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
       )!;

@@ -31,6 +31,10 @@ export interface GatewayConfig extends ServiceConfig {
   readonly otelServiceName: string;
   /** Live streams: per-viewer cap, per-subscriber buffer, heartbeat (subscriptions/index.ts has the defaults). */
   readonly subscriptions: SubscriptionLimits;
+  /** `API_KEY_CACHE_TTL_MS`: a verified API key is trusted this long; the bound on a revocation's delay. */
+  readonly apiKeyCacheTtlMs: number;
+  /** `API_KEY_NEGATIVE_CACHE_TTL_MS`: a refused API key is refused this long without asking auth again. */
+  readonly apiKeyNegativeCacheTtlMs: number;
 }
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../supergraph.graphql', import.meta.url));
@@ -51,6 +55,9 @@ const schema = z.object({
   SUBSCRIPTIONS_PER_VIEWER: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.maxPerViewer),
   SUBSCRIPTION_QUEUE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.queueLimit),
   SUBSCRIPTION_HEARTBEAT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_SUBSCRIPTION_LIMITS.heartbeatMs),
+  // At most a minute: the revocation bound must stay "a few seconds" unless an operator chooses otherwise.
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  API_KEY_NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 
 export async function loadConfig(env: Env = process.env): Promise<GatewayConfig> {
@@ -82,6 +89,8 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
       queueLimit: own.SUBSCRIPTION_QUEUE_LIMIT,
       heartbeatMs: own.SUBSCRIPTION_HEARTBEAT_MS,
     },
+    apiKeyCacheTtlMs: own.API_KEY_CACHE_TTL_MS,
+    apiKeyNegativeCacheTtlMs: own.API_KEY_NEGATIVE_CACHE_TTL_MS,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { ANONYMOUS, REQUEST_ID_HEADER, type CredentialMinter } from '@brigade/platform';
+import { ANONYMOUS, deadlineHeaders, REQUEST_ID_HEADER, type CredentialMinter } from '@brigade/platform';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { GatewayContext } from './context.js';
@@ -110,11 +110,20 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
   /**
    * One call, bounded by undici's own timers (time to the response head, then between body chunks) rather
-   * than an AbortSignal.timeout per call: no timer and signal allocated for every fetch.
+   * than an AbortSignal.timeout per call: no timer and signal allocated for every fetch. The subgraph is told
+   * when this call stops waiting (the deadline headers), counted from now: undici's timer starts later,
+   * once the request is written, so the subgraph's deadline is never later than the moment we give up.
    */
   private async send(headers: Record<string, string>, body: string): Promise<Reply> {
     const timeout = this.options.timeoutMs;
-    const response = await this.pool.request({ path: this.path, method: 'POST', headers, body, headersTimeout: timeout, bodyTimeout: timeout });
+    const response = await this.pool.request({
+      path: this.path,
+      method: 'POST',
+      headers: { ...headers, ...deadlineHeaders(timeout) },
+      body,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
     return { statusCode: response.statusCode, text: await response.body.text() };
   }
 

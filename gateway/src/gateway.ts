@@ -1,5 +1,15 @@
 import { ApolloServer } from '@apollo/server';
-import { createHttpApp, createLogger, executeGraphQL, HttpError, sendJson, type HttpApp, type Logger } from '@brigade/platform';
+import {
+  createHttpApp,
+  createLogger,
+  CredentialMinter,
+  executeGraphQL,
+  HttpError,
+  sendJson,
+  ServiceClient,
+  type HttpApp,
+  type Logger,
+} from '@brigade/platform';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { readFile } from 'node:fs/promises';
 import { Analysis } from './analysis/index.js';
@@ -12,6 +22,7 @@ import { createJwksProxy } from './jwksProxy.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { createPipeline, type GatewayPlugin } from './pipeline.js';
 import { accessTokenPlugin } from './plugins/accessTokens.js';
+import { apiKeyPlugin } from './plugins/apiKeys.js';
 import { corsPlugin } from './plugins/cors.js';
 import { costPlugin } from './plugins/cost.js';
 import { landingPagePlugin } from './plugins/landingPage.js';
@@ -24,7 +35,6 @@ import { rateLimitPlugin } from './plugins/rateLimit.js';
 import { requestBodyPlugin } from './plugins/requestBody.js';
 import { subscriptionsPlugin } from './plugins/subscriptions.js';
 import { createSubscriptions, type Subscriptions } from './subscriptions/index.js';
-import { CredentialMinter } from '@brigade/platform';
 import { connectRedis } from './redis.js';
 import { subgraphsOf } from './subgraphHealth.js';
 import { createTracing } from './tracing.js';
@@ -73,6 +83,17 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       ? [rateLimitPlugin({ ...p.rateLimit, analysis, redis, keyPrefix: `${p.redisKeyPrefix}rl:`, logger, onReject: metrics.onReject })]
       : []),
     accessTokenPlugin({ jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
+    apiKeyPlugin({
+      auth: new ServiceClient({
+        minter: new CredentialMinter('gateway', config.signingKey),
+        target: 'auth',
+        url: config.subgraphUrls.auth ?? subgraphsOf(initialSdl).get('auth') ?? new URL('/graphql', jwksUrl).toString(),
+        timeoutMs: config.subgraphTimeoutMs,
+      }),
+      cacheTtlMs: config.apiKeyCacheTtlMs,
+      negativeCacheTtlMs: config.apiKeyNegativeCacheTtlMs,
+      logger,
+    }),
     requestBodyPlugin({ maxBodyBytes: config.bodyLimitBytes }),
     queryTextPlugin(limits),
     await persistedOperationsPlugin({ ...p.persisted, redis, redisKeyPrefix: p.redisKeyPrefix, maxQueryLength: p.limits.maxQueryLength }),

@@ -6,9 +6,17 @@ describe('npm run audit:graphql', () => {
   it('when run against a production-mode stack, then every check passes, direct subgraph calls included', async () => {
     const stack = await startStack({ env: { NODE_ENV: 'production' }, only: ['auth', 'menu'] });
     try {
-      const results = await auditGraphQL({ url: stack.url, subgraphUrl: stack.services.menu.url });
+      const created = await stack.query('mutation { createApiKey(input: { name: "audit", scopes: ["orders:manage"] }) { secret } }', {
+        token: await stack.adminToken(),
+      });
+      const apiKey = created.data!.createApiKey.secret as string;
+      const results = await auditGraphQL({ url: stack.url, subgraphUrl: stack.services.menu.url, apiKey });
       expect(results.filter((r) => !r.pass), formatAudit(results)).toEqual([]);
-      expect(results.length).toBeGreaterThanOrEqual(16);
+      expect(results.length).toBeGreaterThanOrEqual(21);
+      expect(results.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['Unknown API key refused (401)', 'API key acts for no user (me → FORBIDDEN)', 'API key plus bearer token refused']),
+      );
+      expect(formatAudit(results)).not.toContain(apiKey);
     } finally {
       await stack.stop();
     }

@@ -3,10 +3,10 @@ import { STATION_PROFILES, renderStationSdl } from '@brigade/station/stations';
 import { parse, type GraphQLError } from 'graphql';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { ROOT } from './root.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT };
 
 export interface SubgraphSource {
   name: string;

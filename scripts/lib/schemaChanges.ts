@@ -6,7 +6,8 @@ import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federa
 import { diff, type Change } from '@graphql-inspector/core';
 import type { DocumentNode, GraphQLInputType, GraphQLSchema } from 'graphql';
 import { createRequire } from 'node:module';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { join, relative, resolve } from 'node:path';
 import { STATION_PROFILES, renderStationSdl } from '@brigade/station/stations';
 import { execFileSync } from 'node:child_process';
@@ -38,6 +39,15 @@ export interface SchemaChange {
   /** Schema coordinate: `Type`, `Type.field`, `Type.field.argument` or `Enum.VALUE`. */
   coordinate: string;
   message: string;
+  /** Why this breaking change was made on purpose (from the allowed-changes file); absent otherwise. */
+  allowed?: string;
+}
+
+/** A breaking change made on purpose, recorded in `schema-changes.yaml` with the reason clients can live with it. */
+export interface AllowedChange {
+  kind: string;
+  coordinate: string;
+  reason: string;
 }
 
 export interface ClientOperation {
@@ -60,6 +70,8 @@ export interface CheckInput {
   baseSupergraphSdl: string;
   operations: ClientOperation[];
   allowBreaking?: boolean;
+  /** Breaking changes made on purpose: reported with their reason, never a failure. */
+  allowed?: AllowedChange[];
 }
 
 export interface CheckReport {
@@ -188,8 +200,11 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
   }
   const baseApi = apiSchema(input.baseSupergraphSdl);
   const nextApi = apiSchema(composed.supergraphSdl);
-  const changes = await schemaChanges(baseApi, nextApi);
-  const breaking = changes.filter((c) => c.level === 'BREAKING');
+  const changes = (await schemaChanges(baseApi, nextApi)).map((c) => {
+    const allowed = input.allowed?.find((a) => a.kind === c.kind && a.coordinate === c.coordinate);
+    return allowed && c.level !== 'NON_BREAKING' ? { ...c, allowed: allowed.reason } : c;
+  });
+  const breaking = changes.filter((c) => c.level === 'BREAKING' && c.allowed === undefined);
 
   const operations = input.operations.map((operation): OperationResult => {
     const errors = validate(nextApi, operation.document, rules).map((e) => e.message);
@@ -220,6 +235,7 @@ export function formatReport(report: CheckReport): string {
     const width = Math.max(0, ...report.changes.map((c) => c.kind.length));
     for (const c of report.changes) {
       lines.push(`${c.level.padEnd(12)} ${c.kind.padEnd(width)}  ${c.coordinate}  ${c.message}`);
+      if (c.allowed !== undefined) lines.push(`${''.padEnd(13)}allowed: ${c.allowed}`);
     }
     lines.push('', `Checked ${report.operations.length} client operation(s) against the new API schema:`);
     for (const o of report.operations) {
@@ -229,10 +245,11 @@ export function formatReport(report: CheckReport): string {
       for (const c of o.breakingChanges) lines.push(`        uses ${c.coordinate}: ${c.kind}`);
     }
   }
-  const count = (level: ChangeLevel) => report.changes.filter((c) => c.level === level).length;
+  const count = (level: ChangeLevel) => report.changes.filter((c) => c.level === level && c.allowed === undefined).length;
+  const allowed = report.changes.filter((c) => c.allowed !== undefined).length;
   lines.push(
     '',
-    `Summary: ${count('BREAKING')} breaking, ${count('DANGEROUS')} dangerous, ${count('NON_BREAKING')} safe change(s); ` +
+    `Summary: ${count('BREAKING')} breaking, ${count('DANGEROUS')} dangerous, ${allowed} allowed, ${count('NON_BREAKING')} safe change(s); ` +
       `${report.operations.filter((o) => !o.errors.length && !o.breakingChanges.length).length}/${report.operations.length} operation(s) pass.`,
   );
   for (const f of report.failures) lines.push(`error: ${f}`);
@@ -311,4 +328,21 @@ export function withOnlySubgraphChanged(
     throw new Error(`unknown subgraph "${name}"; supergraph.yaml has ${working.map((s) => s.name).join(', ')}`);
   }
   return working.map((s) => (s.name === name ? s : { ...s, sdl: committedSdl(s) }));
+}
+
+/**
+ * The breaking changes recorded as made on purpose: a YAML list of `{ kind, coordinate, reason }`. A missing
+ * file allows nothing; an entry without a reason is refused, so no change is waved through unexplained.
+ */
+export function loadAllowedChanges(file: string): AllowedChange[] {
+  if (!existsSync(file)) return [];
+  const entries: unknown = parseYaml(readFileSync(file, 'utf8')) ?? [];
+  if (!Array.isArray(entries)) throw new Error(`${file}: expected a list of { kind, coordinate, reason }`);
+  return entries.map((entry: unknown, i) => {
+    const e = entry as Partial<AllowedChange> | null;
+    if (!e || typeof e.kind !== 'string' || typeof e.coordinate !== 'string' || typeof e.reason !== 'string' || !e.reason.trim()) {
+      throw new Error(`${file}: entry ${i + 1} needs a kind, a coordinate and a reason`);
+    }
+    return { kind: e.kind, coordinate: e.coordinate, reason: e.reason.trim().replace(/\s+/g, ' ') };
+  });
 }

@@ -10,6 +10,8 @@ import {
   runSchemaCheck,
   withOnlySubgraphChanged,
   workingTreeSubgraphs,
+  loadAllowedChanges,
+  type AllowedChange,
   type ClientOperation,
 } from '../lib/schemaChanges.js';
 
@@ -36,8 +38,17 @@ function edited(subgraphs: SubgraphSource[], name: string, edit: (sdl: string) =
   });
 }
 
-const check = (subgraphs: SubgraphSource[], extra: { allowBreaking?: boolean; operations?: ClientOperation[] } = {}) =>
-  runSchemaCheck({ subgraphs, baseSupergraphSdl, operations: extra.operations ?? operations, allowBreaking: extra.allowBreaking });
+const check = (
+  subgraphs: SubgraphSource[],
+  extra: { allowBreaking?: boolean; operations?: ClientOperation[]; allowed?: AllowedChange[] } = {},
+) =>
+  runSchemaCheck({
+    subgraphs,
+    baseSupergraphSdl,
+    operations: extra.operations ?? operations,
+    allowBreaking: extra.allowBreaking,
+    allowed: extra.allowed,
+  });
 
 const failing = (report: Awaited<ReturnType<typeof check>>) =>
   report.operations.filter((o) => o.errors.length || o.breakingChanges.length).map((o) => o.operation.name);
@@ -69,6 +80,26 @@ describe('schema:check', () => {
     const text = formatReport(report);
     expect(text).toMatch(/^BREAKING +FIELD_REMOVED +Query\.menuItem {2}Field "menuItem" was removed from object type "Query"\.$/m);
     expect(text).toMatch(/^FAIL {2}MenuItem {2}\(menu\.graphql\)$/m);
+  });
+
+  it('when a breaking change is recorded as allowed with its reason, then it is reported with the reason and fails nothing', async () => {
+    const menuItemRequired = (sdl: string) => sdl.replace(/^(\s+menuItem: MenuItem)$/m, '$1!');
+    // The base has a required OrderLine.menuItem; the working tree's nullable one is the change under test.
+    const requiredBase = compose(edited(base, 'orders', menuItemRequired));
+    if (!requiredBase.supergraphSdl) throw new Error(JSON.stringify(requiredBase.errors));
+    const run = (allowed?: AllowedChange[]) =>
+      runSchemaCheck({ subgraphs: base, baseSupergraphSdl: requiredBase.supergraphSdl!, operations, allowed });
+    const refused = await run();
+    expect(refused.exitCode).toBe(1);
+    expect(refused.failures.join('\n')).toContain('PlaceOrder');
+
+    const allowed = await run(loadAllowedChanges(resolve(ROOT, 'schema-changes.yaml')));
+    expect(allowed.changes).toContainEqual(
+      expect.objectContaining({ level: 'BREAKING', kind: 'FIELD_TYPE_CHANGED', coordinate: 'OrderLine.menuItem', allowed: expect.stringContaining('outage') }),
+    );
+    expect(allowed.failures).toEqual([]);
+    expect(allowed.exitCode).toBe(0);
+    expect(formatReport(allowed)).toMatch(/^ +allowed: MenuItem! became MenuItem/m);
   });
 
   it('fails on a changed argument type', async () => {

@@ -26,6 +26,8 @@ export interface AuthorizationPolicy {
   readonly allScopes: readonly (readonly (readonly string[])[])[];
   /** Every scope named anywhere; a viewer's other scopes cannot change a decision. */
   readonly relevantScopes: readonly string[];
+  /** Some field or type is explicitly `@authenticated`: an API key (no user) cannot see everything. */
+  readonly needsUserSomewhere: boolean;
 }
 
 const AUTHENTICATED_IDENTITY = 'https://specs.apollo.dev/authenticated';
@@ -99,7 +101,8 @@ export function buildAuthorizationPolicy(supergraphSdl: string): AuthorizationPo
   }
   const allScopes = [...distinct.values()];
   const relevantScopes = [...new Set(allScopes.flat(2))].sort();
-  return { schema, fields, types, allScopes, relevantScopes };
+  const needsUserSomewhere = [...own.values()].some((r) => r.authenticated);
+  return { schema, fields, types, allScopes, relevantScopes, needsUserSomewhere };
 }
 
 /** The part of federation-internals' types and fields this module reads. */
@@ -132,6 +135,8 @@ function merge(parts: readonly MutableRequirement[]): Requirement | undefined {
 /** Why the viewer may not select something with this requirement, or undefined when it may. */
 export function deny(requirement: Requirement, viewer: Viewer): DenialCode | undefined {
   if (viewer.kind === 'anonymous') return 'UNAUTHENTICATED';
+  // An explicit @authenticated is about "the caller": a signed-in user. A key holds scopes, no user.
+  if (viewer.kind === 'key' && requirement.authenticated) return 'FORBIDDEN';
   for (const anyOf of requirement.scopes) {
     if (!satisfiesScopes(viewer, anyOf)) return 'FORBIDDEN';
   }
@@ -140,13 +145,14 @@ export function deny(requirement: Requirement, viewer: Viewer): DenialCode | und
 
 export function seesEverything(policy: AuthorizationPolicy, viewer: Viewer): boolean {
   if (viewer.kind === 'anonymous') return policy.fields.size === 0 && policy.types.size === 0;
+  if (viewer.kind === 'key' && policy.needsUserSomewhere) return false;
   return policy.allScopes.every((anyOf) => satisfiesScopes(viewer, anyOf));
 }
 
 /** Viewers in the same class get the same decisions everywhere in the schema. */
 export function permissionClass(policy: AuthorizationPolicy, viewer: Viewer): string {
   if (viewer.kind === 'anonymous') return 'anonymous';
-  let key = 'user';
+  let key = viewer.kind;
   for (const scope of policy.relevantScopes) if (viewer.scopes.has(scope)) key += ` ${scope}`;
   return key;
 }

@@ -18,6 +18,7 @@ export const CORS_DEFAULTS = { maxAgeSeconds: 600 } as const;
 const ALLOWED_HEADERS = [
   'content-type',
   'authorization',
+  'x-api-key',
   'apollo-require-preflight',
   'x-apollo-operation-name',
   'x-request-id',

@@ -66,7 +66,7 @@ function operationObserver(options: ObservabilityOptions & { observed: ObservedR
               errors: errorCount,
               ...(codes.length ? { errorCodes: codes } : {}),
               clientIp: contextValue.clientIp,
-              ...(viewer.kind === 'user' ? { userId: viewer.userId } : {}),
+              ...(viewer.kind === 'user' ? { userId: viewer.userId } : viewer.kind === 'key' ? { keyId: viewer.keyId } : {}),
               ...(span ? { traceId: span.spanContext().traceId } : {}),
             },
             'operation',

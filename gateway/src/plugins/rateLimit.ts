@@ -15,7 +15,7 @@ export interface RateLimitOptions {
   readonly windowSeconds?: number;
   /** `RATE_LIMIT_IP` (default 300): requests per client IP. */
   readonly perIp?: number;
-  /** `RATE_LIMIT_USER` (default 600): requests per authenticated user, whatever the IP. */
+  /** `RATE_LIMIT_USER` (default 600): requests per authenticated user (or API key), whatever the IP. */
   readonly perUser?: number;
   /** `RATE_LIMIT_AUTH_FIELDS` (default 10): calls per client IP of each credential field, every alias counted. */
   readonly perAuthField?: number;
@@ -103,8 +103,10 @@ export class RateLimiter {
     await this.spend(this.perIp, ip, 1, 'ip');
   }
 
+  /** Spends one request of the user's budget, or of the API key's: a key counts exactly as a user does. */
   async checkUser(viewer: Viewer): Promise<void> {
     if (viewer.kind === 'user') await this.spend(this.perUser, viewer.userId, 1, 'user');
+    else if (viewer.kind === 'key') await this.spend(this.perUser, `key:${viewer.keyId}`, 1, 'user');
   }
 
   /** Spends the credential-field budgets of `ip`; a RATE_LIMITED GraphQLError (HTTP 429, Retry-After). */

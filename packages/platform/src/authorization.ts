@@ -6,6 +6,11 @@ import { satisfiesScopes, type Viewer } from './viewer.js';
 /** What a field demands of its caller, read from `@authenticated` / `@requiresScopes` in SDL. */
 export interface FieldPolicy {
   readonly authenticated: boolean;
+  /**
+   * An explicit `@authenticated`: the field is about "the caller", a signed-in user. An API key (scopes,
+   * no user) gets FORBIDDEN there; it reaches only what `@requiresScopes` unlocks and what is public.
+   */
+  readonly needsUser: boolean;
   /** OR of ANDs; empty when no scope is required. */
   readonly scopes: readonly (readonly string[])[];
 }
@@ -44,7 +49,9 @@ function policyOf(directives: readonly ConstDirectiveNode[] | undefined): FieldP
       }
     }
   }
-  return authenticated || scopes.length ? { authenticated: authenticated || scopes.length > 0, scopes } : undefined;
+  return authenticated || scopes.length
+    ? { authenticated: authenticated || scopes.length > 0, needsUser: authenticated, scopes }
+    : undefined;
 }
 
 function merge(a: FieldPolicy | undefined, b: FieldPolicy | undefined): FieldPolicy | undefined {
@@ -55,11 +62,15 @@ function merge(a: FieldPolicy | undefined, b: FieldPolicy | undefined): FieldPol
     a.scopes.length && b.scopes.length
       ? a.scopes.flatMap((x) => b.scopes.map((y) => [...x, ...y]))
       : [...a.scopes, ...b.scopes];
-  return { authenticated: true, scopes };
+  return { authenticated: true, needsUser: a.needsUser || b.needsUser, scopes };
 }
+
+/** The message of every refusal of an API key on a field that needs a signed-in user. */
+export const KEY_HAS_NO_USER = 'An API key acts for no user; this needs a signed-in user.';
 
 export function checkPolicy(viewer: Viewer, policy: FieldPolicy): void {
   if (viewer.kind === 'anonymous') throw new UnauthenticatedError();
+  if (viewer.kind === 'key' && policy.needsUser) throw new ForbiddenError(KEY_HAS_NO_USER);
   if (policy.scopes.length && !satisfiesScopes(viewer, policy.scopes)) {
     throw new ForbiddenError('Missing a required scope.');
   }

@@ -8,6 +8,8 @@ import { ForbiddenError } from './errors.js';
  * credential verifier accepts only these issuers).
  */
 export type Callers = Readonly<Record<string, 'public' | readonly string[]>>;
+// A list may also name 'public': every public root field plus the internal ones listed (the gateway's
+// call to auth's internal apiKeyGrant, beside the client traffic it forwards).
 
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 
@@ -19,7 +21,10 @@ export function enforceCallers<R extends Resolvers>(typeDefs: DocumentNode, reso
   for (const [type, fields] of Object.entries(resolvers)) {
     out[type] = typeof fields === 'object' && fields !== null ? { ...(fields as object) } : (fields as never);
   }
-  const publicCallers = Object.keys(callers).filter((c) => callers[c] === 'public');
+  const publicCallers = Object.keys(callers).filter((c) => {
+    const fields = callers[c];
+    return fields === 'public' || fields!.includes('public');
+  });
   for (const definition of typeDefs.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const type = definition.name.value;

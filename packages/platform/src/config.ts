@@ -45,6 +45,8 @@ export interface ServiceConfig {
   readonly databaseSchema: string;
   /** PGlite data folder; undefined means in memory. */
   readonly pgliteDir?: string;
+  /** PGlite syncs each commit to disk (`PGLITE_FSYNC`; on by default in production). */
+  readonly pgliteFsync: boolean;
   readonly signingKey: JWK;
   readonly trustedKeys: JSONWebKeySet;
   readonly shutdownTimeoutMs: number;
@@ -61,6 +63,8 @@ const baseSchema = z.object({
   SERVICE_TRUSTED_KEYS: json<JSONWebKeySet>('SERVICE_TRUSTED_KEYS').optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   PRODUCTION: bool.optional(),
+  PGLITE_FSYNC: bool.optional(),
+  ALLOW_MEMORY_DATA: bool.optional(),
 });
 
 /**
@@ -76,6 +80,14 @@ export async function loadServiceConfig(service: ServiceName, env: Env = process
   });
   const production = base.PRODUCTION ?? base.NODE_ENV === 'production';
   const dataDir = base.DATA_DIR === 'memory' ? undefined : resolve(base.DATA_DIR);
+  // The gateway keeps no data of its own; every subgraph does.
+  if (production && service !== 'gateway' && !dataDir && !base.DATABASE_URL && !base.ALLOW_MEMORY_DATA) {
+    throw new ConfigError(
+      'invalid configuration:\n  DATA_DIR=memory keeps every order, reservation and account in memory, lost when the ' +
+        'process stops: production needs DATA_DIR set to a folder on a persistent volume, or DATABASE_URL ' +
+        '(ALLOW_MEMORY_DATA=true accepts throwaway data, for tests and demos only)',
+    );
+  }
   let signingKey = base.SERVICE_SIGNING_KEY;
   let trustedKeys = base.SERVICE_TRUSTED_KEYS;
   if (!signingKey || !trustedKeys) {
@@ -95,6 +107,7 @@ export async function loadServiceConfig(service: ServiceName, env: Env = process
     databaseUrl: base.DATABASE_URL,
     databaseSchema: env[`${prefix}_DATABASE_SCHEMA`] ?? service,
     pgliteDir: dataDir ? join(dataDir, service) : undefined,
+    pgliteFsync: base.PGLITE_FSYNC ?? production,
     signingKey,
     trustedKeys,
     shutdownTimeoutMs: base.SHUTDOWN_TIMEOUT_MS,

@@ -11,13 +11,16 @@ import {
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
-import { ANONYMOUS, userViewer, type Viewer } from './viewer.js';
+import { ANONYMOUS, keyViewer, userViewer, type Viewer } from './viewer.js';
 
 /**
  * Internal credentials: short-lived JWTs one Brigade service mints for exactly one other
  * (`aud` = the callee's name). They carry the caller's identity, so no subgraph ever trusts a bare header.
  * Each issuing service has its own Ed25519 key; a key's `kid` starts with its service's name, which binds
  * the key to the issuer a verifier accepts.
+ *
+ * A user is `sub` (+ `scope`, `roles`); an API key is the `key` claim (its id) + `scope` and no `sub`, so
+ * no subgraph can mistake a key for a user; neither is anonymous.
  */
 export const INTERNAL_TOKEN_TYPE = 'brigade-internal+jwt';
 const ALG = 'EdDSA';
@@ -66,17 +69,24 @@ export class CredentialMinter {
   async mint(audience: string, viewer: Viewer = ANONYMOUS): Promise<string> {
     // Only the gateway speaks with an end user's scopes; any other service passes who, never what they may do.
     if (this.service !== END_USER_SCOPES_ISSUER && viewer.kind === 'user') viewer = userViewer(viewer.userId, '', []);
+    if (this.service !== END_USER_SCOPES_ISSUER && viewer.kind === 'key') viewer = keyViewer(viewer.keyId, '');
     const cacheKey =
       viewer.kind === 'user'
         ? `${audience}\u0000${viewer.userId}\u0000${[...viewer.scopes].join(' ')}\u0000${viewer.roles.join(' ')}`
-        : `${audience}\u0000`;
+        : viewer.kind === 'key'
+          ? `${audience}\u0000key\u0000${viewer.keyId}\u0000${[...viewer.scopes].join(' ')}`
+          : `${audience}\u0000`;
     const now = Math.floor(Date.now() / 1000);
     const hit = this.cache.get(cacheKey);
     if (hit && hit.exp - now > REUSE_MARGIN_S) return hit.token;
     this.key ??= importJWK(this.privateJwk, ALG);
     const exp = now + LIFETIME_S;
     const claims =
-      viewer.kind === 'user' ? { scope: [...viewer.scopes].join(' '), roles: [...viewer.roles] } : {};
+      viewer.kind === 'user'
+        ? { scope: [...viewer.scopes].join(' '), roles: [...viewer.roles] }
+        : viewer.kind === 'key'
+          ? { key: viewer.keyId, scope: [...viewer.scopes].join(' ') }
+          : {};
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: ALG, kid: this.privateJwk.kid!, typ: INTERNAL_TOKEN_TYPE })
       .setIssuer(this.service)
@@ -124,17 +134,19 @@ export class CredentialVerifier {
       if (!protectedHeader.kid?.startsWith(`${payload.iss}.`)) {
         throw new CredentialError('credential signed with another service’s key');
       }
-      // Scopes and roles are believed from the gateway only (it verified the user's access token); a
-      // credential from any other service names at most a user, with no end-user permissions.
+      // Scopes and roles are believed from the gateway only (it verified the user's access token or API
+      // key); a credential from any other service names at most a user or a key, with no permissions.
       const fromGateway = payload.iss === END_USER_SCOPES_ISSUER;
+      const scope = fromGateway && typeof payload.scope === 'string' ? payload.scope : '';
+      if (typeof payload.sub === 'string' && payload.key !== undefined) {
+        throw new CredentialError('credential names both a user and an API key');
+      }
       const viewer =
         typeof payload.sub === 'string'
-          ? userViewer(
-              payload.sub,
-              fromGateway && typeof payload.scope === 'string' ? payload.scope : '',
-              fromGateway && Array.isArray(payload.roles) ? payload.roles.map(String) : [],
-            )
-          : ANONYMOUS;
+          ? userViewer(payload.sub, scope, fromGateway && Array.isArray(payload.roles) ? payload.roles.map(String) : [])
+          : typeof payload.key === 'string'
+            ? keyViewer(payload.key, scope)
+            : ANONYMOUS;
       const claims: CredentialClaims = { viewer, issuer: payload.iss! };
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(token, { claims, exp: payload.exp! });

@@ -14,6 +14,37 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/**
+ * One deadline across hops. A caller that will stop waiting at some moment says so on every call it makes:
+ * `x-request-deadline` is that moment (epoch milliseconds), `x-request-timeout-ms` the milliseconds it had
+ * left when it sent the call, as gRPC's `grpc-timeout`. The callee stops at the earlier of the two: the
+ * timeout alone misses the time a request waited unread (the callee frozen, a queue ahead of it), the
+ * moment alone trusts clocks. Both come from one clock on one host, and from NTP-synchronised clocks
+ * across hosts, whose drift stays far below the margins the services keep.
+ */
+export const DEADLINE_HEADER = 'x-request-deadline';
+export const TIMEOUT_HEADER = 'x-request-timeout-ms';
+
+/** The headers that pass a deadline `timeoutMs` from now on to a call. */
+export function deadlineHeaders(timeoutMs: number, now = Date.now()): Record<string, string> {
+  const ms = Math.max(0, Math.floor(timeoutMs));
+  return { [DEADLINE_HEADER]: String(now + ms), [TIMEOUT_HEADER]: String(ms) };
+}
+
+/**
+ * When the caller of `req` stops waiting (epoch milliseconds), or undefined when it sent no deadline.
+ * `arrivedAt` is when this service began to handle the request. Malformed values are ignored.
+ */
+export function deadlineOf(req: IncomingMessage, arrivedAt = Date.now()): number | undefined {
+  const at = Number(req.headers[DEADLINE_HEADER]);
+  const timeout = Number(req.headers[TIMEOUT_HEADER]);
+  const candidates = [
+    Number.isSafeInteger(at) && at > 0 ? at : undefined,
+    Number.isSafeInteger(timeout) && timeout >= 0 ? arrivedAt + timeout : undefined,
+  ].filter((v): v is number => v !== undefined);
+  return candidates.length ? Math.min(...candidates) : undefined;
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -1,3 +1,4 @@
+export * from './apiKeySecrets.js';
 export * from './authorization.js';
 export * from './config.js';
 export * from './credentials.js';

@@ -15,6 +15,9 @@ export function createLogger(service: string, options: { level?: string } = {}):
       paths: [
         'headers.authorization',
         'req.headers.authorization',
+        'headers["x-api-key"]',
+        'req.headers["x-api-key"]',
+        '*.secret',
         '*.password',
         '*.refreshToken',
         '*.accessToken',

@@ -1,5 +1,5 @@
 import type { CredentialMinter } from './credentials.js';
-import { REQUEST_ID_HEADER } from './http.js';
+import { deadlineHeaders, REQUEST_ID_HEADER } from './http.js';
 import { ANONYMOUS, type Viewer } from './viewer.js';
 
 /** Why a call to another service failed: the callee is down or slow, or it answered with errors. */
@@ -30,12 +30,18 @@ export class ServiceClient {
     return this.options.target;
   }
 
+  /**
+   * One call, given up after `timeoutMs` (default: the client's own). The callee is told when this caller
+   * stops waiting, so it refuses to start work nobody waits for and passes what is left to its own calls.
+   */
   async request<T>(
     query: string,
     variables: Record<string, unknown> = {},
     meta: { viewer?: Viewer; requestId?: string; timeoutMs?: number } = {},
   ): Promise<T> {
     const { target, url } = this.options;
+    const timeoutMs = meta.timeoutMs ?? this.options.timeoutMs;
+    if (timeoutMs <= 0) throw new ServiceCallError(target, 'timeout', 'no time left to call');
     const token = await this.options.minter.mint(target, meta.viewer ?? ANONYMOUS);
     let response: Response;
     try {
@@ -45,9 +51,10 @@ export class ServiceClient {
           'content-type': 'application/json',
           authorization: `Bearer ${token}`,
           ...(meta.requestId ? { [REQUEST_ID_HEADER]: meta.requestId } : {}),
+          ...deadlineHeaders(timeoutMs),
         },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(meta.timeoutMs ?? this.options.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const name = (error as Error).name;

@@ -13,6 +13,7 @@ import { CredentialError, type CredentialVerifier } from './credentials.js';
 import { createErrorFormatter } from './errors.js';
 import {
   createHttpApp,
+  deadlineOf,
   executeGraphQL,
   HttpError,
   REQUEST_ID_HEADER,
@@ -32,6 +33,12 @@ export interface SubgraphContext extends BaseContext {
   readonly caller: string;
   readonly requestId: string;
   readonly logger: Logger;
+  /**
+   * When the caller stops waiting (epoch milliseconds), from the deadline headers; undefined when it sent
+   * none. Work that must finish while someone still waits for it (a saga's decision) draws from it, and
+   * calls made on the request's behalf pass what is left on.
+   */
+  readonly deadline?: number;
 }
 
 export interface SubgraphServerOptions<Deps extends object> {
@@ -141,6 +148,7 @@ export async function createSubgraphServer<Deps extends object>(
       },
       '/graphql': async (req, res) => {
         const started = performance.now();
+        const deadline = deadlineOf(req);
         const requestId = requestIdOf(req);
         // The gateway's fetch span id travels in traceparent: logging its trace id joins logs to traces.
         const traceId = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(String(req.headers.traceparent ?? ''))?.[1];
@@ -175,6 +183,12 @@ export async function createSubgraphServer<Deps extends object>(
           return sse(req, res);
         }
         const request = await toGraphQLRequest(req, bodyLimit);
+        if (deadline !== undefined && deadline <= Date.now()) {
+          // Nobody waits for the answer any more: starting now would only do work its caller believes failed.
+          metrics.observe(undefined, 504, (performance.now() - started) / 1000);
+          log.warn({ caller: claims.issuer, lateByMs: Date.now() - deadline }, 'refused: the caller\'s deadline passed before the request started');
+          return sendError(res, new HttpError(504, 'DEADLINE_EXCEEDED', 'The deadline of this request passed before it could start.'), requestId);
+        }
         const context = async (): Promise<SubgraphContext & Deps> => ({
           ...options.deps,
           ...options.requestDeps?.(),
@@ -182,6 +196,7 @@ export async function createSubgraphServer<Deps extends object>(
           caller: claims.issuer,
           requestId,
           logger: log,
+          deadline,
         });
         const status = await executeGraphQL(apollo, request, context as never, res, { [REQUEST_ID_HEADER]: requestId });
         const body = request.body as { operationName?: unknown } | undefined;

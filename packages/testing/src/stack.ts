@@ -12,7 +12,10 @@ import {
   type SubgraphName,
 } from '@brigade/platform';
 import * as station from '@brigade/station';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient, type GraphQLClient } from './client.js';
 
@@ -27,6 +30,11 @@ export interface StackOptions {
   serviceEnv?: Partial<Record<ServiceName, Env>>;
   /** Start only these subgraphs (the gateway always starts, with whatever the supergraph names). */
   only?: SubgraphName[];
+  /**
+   * Run these subgraphs as child processes (`node --import tsx <service>/src/main.ts`) instead of in this
+   * process, so a test can freeze one (`signal('SIGSTOP')`, as a GC pause or a starved CPU would) or kill it.
+   */
+  processes?: SubgraphName[];
 }
 
 export interface StackService {
@@ -34,7 +42,12 @@ export interface StackService {
   /** Its GraphQL URL (stable across restarts: it listens on the same port again). */
   readonly url: string;
   readonly running: boolean;
+  /** The in-process server; throws for a service started as a child process. */
   readonly app: HttpApp;
+  /** The child's pid, for a service started as a child process (`StackOptions.processes`). */
+  readonly pid?: number;
+  /** Sends a signal to a child-process service: SIGSTOP freezes it, SIGCONT resumes it, SIGKILL kills it. */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -67,6 +80,17 @@ const factories: Record<ServiceName, Factory> = {
 };
 
 /** Services in start order: each one's dependencies come before it. */
+const ENTRY_POINTS: Record<SubgraphName, { path: string; env?: Env }> = {
+  auth: { path: 'subgraphs/auth/src/main.ts' },
+  menu: { path: 'subgraphs/menu/src/main.ts' },
+  orders: { path: 'subgraphs/orders/src/main.ts' },
+  kitchen: { path: 'subgraphs/station/src/main.ts', env: { STATION: 'kitchen' } },
+  bar: { path: 'subgraphs/station/src/main.ts', env: { STATION: 'bar' } },
+  bakery: { path: 'subgraphs/station/src/main.ts', env: { STATION: 'bakery' } },
+};
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
 const START_ORDER: ServiceName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 'orders', 'gateway'];
 
 /**
@@ -81,6 +105,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const shared: Env = {
     LOG_LEVEL: 'silent',
     DATA_DIR: options.dataDir ?? 'memory',
+    // Tests run production mode on throwaway in-memory data, which production otherwise refuses.
+    ...(options.dataDir ? {} : { ALLOW_MEMORY_DATA: 'true' }),
     SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
@@ -108,9 +134,42 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return env;
   };
 
+  const children = new Set<ServiceName>(options.processes ?? []);
   try {
     for (const name of START_ORDER) {
       if (!wanted.has(name)) continue;
+      if (children.has(name)) {
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}/graphql`;
+        urls[`SUBGRAPH_${name.toUpperCase()}_URL`] = url;
+        let child: RunningChild | undefined = await startChild(name, { ...envFor(name, port), HOST: '127.0.0.1' }, url);
+        services[name] = {
+          name,
+          url,
+          get running() {
+            return child !== undefined && !child.exited;
+          },
+          get app(): HttpApp {
+            throw new Error(`${name} runs in a child process: it has no in-process app`);
+          },
+          get pid() {
+            return child?.process.pid;
+          },
+          signal(signal) {
+            if (child && !child.exited) child.process.kill(signal);
+          },
+          async stop() {
+            const stopping = child;
+            child = undefined;
+            await stopping?.stop();
+          },
+          async start() {
+            if (child && !child.exited) return;
+            child = await startChild(name, { ...envFor(name, port), HOST: '127.0.0.1' }, url);
+          },
+        };
+        continue;
+      }
       let app = await factories[name](envFor(name, 0));
       const url = `${await app.listen(0)}/graphql`;
       const port = Number(new URL(url).port);
@@ -124,6 +183,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         },
         get app() {
           return app;
+        },
+        signal() {
+          throw new Error(`${name} runs in this process: start it with StackOptions.processes to signal it`);
         },
         async stop() {
           if (!running) return;
@@ -172,4 +234,72 @@ async function dropSchemas(databaseUrl: string | undefined, schemas: string[]): 
   } finally {
     await client.end();
   }
+}
+
+interface RunningChild {
+  readonly process: ChildProcess;
+  readonly exited: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * One subgraph as its own process: node itself with tsx as a loader (the tsx CLI forks a child that a
+ * SIGKILL would leave behind), ready once its /health answers. stop() resumes a frozen child first, asks it
+ * to drain, and kills it if it does not exit in time.
+ */
+async function startChild(name: ServiceName, env: Env, url: string): Promise<RunningChild> {
+  const entry = ENTRY_POINTS[name as SubgraphName];
+  const child = spawn(process.execPath, ['--import', 'tsx', entry.path], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, ...env, ...entry.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const health = new URL('/health', url);
+  const started = Date.now();
+  for (;;) {
+    if (exited) throw new Error(`${name} exited before it was ready:\n${output}`);
+    if (Date.now() - started > 60_000) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready within 60 s:\n${output}`);
+    }
+    const up = await fetch(health, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    process: child,
+    get exited() {
+      return exited;
+    },
+    async stop() {
+      if (exited) return;
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

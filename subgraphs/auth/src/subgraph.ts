@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import { type AuthConfig, loadConfig } from './config.js';
 import { UserRepository } from './data/users.js';
 import { Accounts } from './domain/accounts.js';
+import { ApiKeys } from './domain/apiKeys.js';
 import { InvalidCredentialsError } from './domain/errors.js';
 import { SigningKeys } from './domain/signingKeys.js';
 import { resolvers, type AuthDeps } from './resolvers/index.js';
@@ -24,8 +25,11 @@ export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.met
 export { loadConfig };
 export type { AuthConfig };
 
-/** Who may call auth, and what: only the gateway, for clients. No other service needs auth. */
-export const CALLERS: Callers = { gateway: 'public' };
+/**
+ * Who may call auth, and what: only the gateway — for clients, and for its own API key checks (internal
+ * apiKeyGrant). No other service needs auth.
+ */
+export const CALLERS: Callers = { gateway: ['public', 'Query.apiKeyGrant'] };
 export const JWKS_PATH = '/.well-known/jwks.json';
 
 export interface AuthServer extends SubgraphServer {
@@ -35,7 +39,7 @@ export interface AuthServer extends SubgraphServer {
 
 export async function createServer(config: AuthConfig): Promise<AuthServer> {
   const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     const keys = new SigningKeys(db, config.accessTokenTtlS);
@@ -56,7 +60,7 @@ export async function createServer(config: AuthConfig): Promise<AuthServer> {
       name,
       typeDefs,
       resolvers: resolvers as never,
-      deps: { accounts },
+      deps: { accounts, apiKeys: new ApiKeys(db) },
       requestDeps: () => {
         const users = new UserRepository(db);
         return { users: new BatchLoader(async (ids: readonly string[]) => new Map((await users.byIds(ids)).map((u) => [u.id, u]))) };

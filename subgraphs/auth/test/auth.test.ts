@@ -298,7 +298,7 @@ describe.each(ENGINES)('auth subgraph on $engine', ({ url: databaseUrl }) => {
 });
 
 describe('auth configuration', () => {
-  const keys = { SERVICE_SIGNING_KEY: '{"kid":"auth.x"}', SERVICE_TRUSTED_KEYS: '{"keys":[]}', DATA_DIR: 'memory' };
+  const keys = { SERVICE_SIGNING_KEY: '{"kid":"auth.x"}', SERVICE_TRUSTED_KEYS: '{"keys":[]}', DATA_DIR: 'memory', ALLOW_MEMORY_DATA: 'true' };
 
   it('when production lacks an admin account, then loading fails', async () => {
     await expect(loadConfig({ ...keys, NODE_ENV: 'production', ADMIN_EMAIL: 'a@b.co' })).rejects.toThrow(ConfigError);

@@ -48,7 +48,7 @@ describe.each(ENGINES)('auth migrations on $engine', ({ url }) => {
     await token('revoked-1', 'revoked', true);
     await token('survivor', 'revoked', false);
 
-    expect(await migrate(db, MIGRATIONS)).toEqual(['002_refresh_families.sql']);
+    expect(await migrate(db, MIGRATIONS)).toEqual(['002_refresh_families.sql', '003_api_keys.sql']);
 
     const families = await db.query<{ id: string; revoked: boolean }>(
       'SELECT id, revoked_at IS NOT NULL AS revoked FROM refresh_families ORDER BY id',

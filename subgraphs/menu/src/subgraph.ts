@@ -38,7 +38,7 @@ export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
 export async function createServer(config: MenuConfig): Promise<SubgraphServer> {
   const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     const menu = new MenuRepository(db);

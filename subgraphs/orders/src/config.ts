@@ -11,10 +11,16 @@ export interface OrdersConfig extends ServiceConfig {
   readonly stationTimeoutMs: number;
   readonly menuTimeoutMs: number;
   /**
-   * The budget of one placeOrder (menu lookup, reserves, confirms, a replay's wait). Must stay below the
-   * gateway's SUBGRAPH_TIMEOUT_MS, or the gateway reports a failure for an order that then gets placed.
+   * The budget of one placeOrder (menu lookup, reserves, confirms, a replay's wait), counted from when orders
+   * starts on it. The gateway's deadline (sent with every call, counted from when it sent the call) cuts it
+   * shorter, so a request that waited unread — orders paused or queued — gets only what the gateway still waits.
    */
   readonly deadlineMs: number;
+  /**
+   * How long before the caller's deadline (the gateway's, sent with each call) a placeOrder must have
+   * decided: the time its answer needs to reach the gateway.
+   */
+  readonly answerMarginMs: number;
   /** How often the sweeper finishes abandoned sagas and owed releases. */
   readonly recoveryIntervalMs: number;
   /**
@@ -22,6 +28,10 @@ export interface OrdersConfig extends ServiceConfig {
    * stay PENDING (it leaves PENDING right after its deadline), so the sweeper never races one.
    */
   readonly recoveryGraceMs: number;
+  /** Releases the sweeper has in flight at once per station: a hung station ties up only its own. */
+  readonly recoveryConcurrency: number;
+  /** A recovery pass starts no release after this long; what it leaves is owed to the next pass. */
+  readonly recoveryPassMs: number;
   readonly fault?: OrdersFault;
 }
 
@@ -30,8 +40,11 @@ const ordersSchema = z.object({
   STATION_TIMEOUT_MS: ms.default(2_000),
   MENU_TIMEOUT_MS: ms.default(2_000),
   ORDERS_DEADLINE_MS: ms.default(4_000),
+  ORDERS_ANSWER_MARGIN_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   ORDERS_RECOVERY_INTERVAL_MS: ms.default(10_000),
   ORDERS_RECOVERY_GRACE_MS: ms.optional(),
+  ORDERS_RECOVERY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  ORDERS_RECOVERY_PASS_MS: ms.optional(),
   ORDERS_FAULT: z.enum(['exit-after-reserve']).optional(),
 });
 
@@ -48,8 +61,11 @@ export async function loadConfig(env: Env): Promise<OrdersConfig> {
     stationTimeoutMs: own.STATION_TIMEOUT_MS,
     menuTimeoutMs: own.MENU_TIMEOUT_MS,
     deadlineMs: own.ORDERS_DEADLINE_MS,
+    answerMarginMs: own.ORDERS_ANSWER_MARGIN_MS,
     recoveryIntervalMs: own.ORDERS_RECOVERY_INTERVAL_MS,
     recoveryGraceMs: own.ORDERS_RECOVERY_GRACE_MS ?? 2 * own.ORDERS_DEADLINE_MS + 2_000,
+    recoveryConcurrency: own.ORDERS_RECOVERY_CONCURRENCY,
+    recoveryPassMs: own.ORDERS_RECOVERY_PASS_MS ?? Math.max(own.ORDERS_RECOVERY_INTERVAL_MS, own.STATION_TIMEOUT_MS),
     fault: own.ORDERS_FAULT,
   };
 }

@@ -46,7 +46,7 @@ export interface OrdersServerOptions {
 
 export async function createServer(config: OrdersConfig, options: OrdersServerOptions = {}): Promise<SubgraphServer> {
   const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     const minter = new CredentialMinter(name, config.signingKey);
@@ -71,11 +71,19 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       stations,
       logger,
       deadlineMs: config.deadlineMs,
+      answerMarginMs: config.answerMarginMs,
       menuTimeoutMs: config.menuTimeoutMs,
       stationTimeoutMs: config.stationTimeoutMs,
       faults,
     });
-    const sweeper = new RecoverySweeper({ store: orders, stations, logger, graceMs: config.recoveryGraceMs });
+    const sweeper = new RecoverySweeper({
+      store: orders,
+      stations,
+      logger,
+      graceMs: config.recoveryGraceMs,
+      concurrency: config.recoveryConcurrency,
+      passBudgetMs: config.recoveryPassMs,
+    });
     const sweep = () =>
       sweeper.sweep().catch((error: unknown) => logger.error({ err: error }, 'recovery sweep failed'));
     let timer: NodeJS.Timeout | undefined;

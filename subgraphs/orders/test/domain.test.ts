@@ -81,5 +81,8 @@ describe('order domain', () => {
     expect(cancelDecision('READY', { isOwner: false, isStaff: true }).kind).toBe('allowed');
     expect(cancelDecision('PLACED', { isOwner: false, isStaff: false }).kind).toBe('forbidden');
     expect(cancelDecision('SERVED', { isOwner: false, isStaff: true }).kind).toBe('invalid');
+    expect(cancelDecision('CANCELLED', { isOwner: true, isStaff: false, cancelledIt: true })).toEqual({ kind: 'done' });
+    expect(cancelDecision('CANCELLED', { isOwner: true, isStaff: false, cancelledIt: false }).kind).toBe('invalid');
+    expect(cancelDecision('CANCELLED', { isOwner: false, isStaff: true, cancelledIt: false }).kind).toBe('invalid');
   });
 });

@@ -113,14 +113,13 @@ describe.each(ENGINES)('orders through the gateway, on %s', (engine) => {
     expect(codes(await stack.query(`query { orders { edges { node { id } } } }`, { token: bob.accessToken }))).toEqual(['FORBIDDEN']);
   });
 
-  it('when the owner cancels twice at once, then the stock comes back once', async () => {
+  it('when the owner cancels twice at once, then both answer CANCELLED and the stock comes back once', async () => {
     const gelato = await stockOf(stack, item('Gelato').id);
     const id = (await place(bob, { lines: lines(['Gelato', 2]) })).data!.placeOrder.order.id;
     expect(await stockOf(stack, item('Gelato').id)).toBe(gelato - 2);
     const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { status } }`;
     const [a, b] = await Promise.all([0, 1].map(() => stack.query(cancel, { variables: { id }, token: bob.accessToken })));
-    expect([a, b].filter((r) => r!.data?.cancelOrder?.status === 'CANCELLED')).toHaveLength(1);
-    expect([...codes(a!), ...codes(b!)]).toEqual(['BAD_USER_INPUT']);
+    expect([a, b].map((r) => r!.data?.cancelOrder?.status)).toEqual(['CANCELLED', 'CANCELLED']);
     expect(await stockOf(stack, item('Gelato').id)).toBe(gelato);
   });
 

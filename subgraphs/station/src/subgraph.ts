@@ -43,7 +43,7 @@ export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 export async function createServer(config: StationConfig): Promise<SubgraphServer> {
   const { profile } = config;
   const logger = createLogger(profile.station, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   let sweeper: NodeJS.Timeout | undefined;
   let stockEvents: LiveFeed<ReturnType<typeof parseStockChange>> | undefined;
   try {

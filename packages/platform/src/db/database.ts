@@ -33,6 +33,11 @@ export interface DatabaseOptions {
   schema: string;
   /** PGlite data folder; absent means in memory. */
   dataDir?: string;
+  /**
+   * PGlite in a data folder syncs every commit to disk (fsync on, through to the file system), so a host
+   * crash loses no committed transaction. Ignored in memory and for PostgreSQL (the server's own setting).
+   */
+  durable?: boolean;
   /** Maximum pooled connections to PostgreSQL. */
   poolSize?: number;
 }
@@ -43,5 +48,5 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return openPostgres(options.url, options.schema, options.poolSize ?? 10);
   }
   const { openPGlite } = await import('./pglite.js');
-  return openPGlite(options.dataDir);
+  return openPGlite(options.dataDir, { durable: options.durable });
 }

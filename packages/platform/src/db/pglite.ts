@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, fsyncSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -7,18 +7,27 @@ import { dirname, join } from 'node:path';
 import { notifyChannel, type Database, type Queryable } from './database.js';
 
 /**
+ * PostgreSQL allocates and touches its shared buffers at start: the default 128 MB was most of each
+ * PGlite instance's memory (six instances in one process: 1.23 GB at 128 MB, 0.44 GB at 16 MB), while a
+ * service's whole database is a few MB, which 16 MB still caches entirely.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
  * Embedded PostgreSQL. PGlite is one connection, so its transactions run one at a time: that is what
  * makes stock changes atomic on it, and why no connection pool exists here.
  */
-export async function openPGlite(dataDir?: string): Promise<Database> {
+export async function openPGlite(dataDir?: string, options: { durable?: boolean } = {}): Promise<Database> {
   let db: PGlite;
   if (dataDir) {
     await mkdir(dataDir, { recursive: true });
     const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    const startParams = options.durable ? DURABLE_START_PARAMS : START_PARAMS;
     // A new data folder starts from the template too: initdb would cost seconds per service on first start.
-    db = await PGlite.create(fresh ? { dataDir, loadDataDir: await emptyClusterTemplate() } : { dataDir });
+    db = await PGlite.create(fresh ? { dataDir, loadDataDir: await emptyClusterTemplate(), startParams } : { dataDir, startParams });
+    if (options.durable) syncThroughToDisk(db);
   } else {
-    db = await PGlite.create({ loadDataDir: await emptyClusterTemplate() });
+    db = await PGlite.create({ startParams: START_PARAMS, loadDataDir: await emptyClusterTemplate() });
   }
   return {
     engine: 'pglite',
@@ -37,6 +46,28 @@ export async function openPGlite(dataDir?: string): Promise<Database> {
       return () => stop();
     },
     close: () => db.close(),
+  };
+}
+
+/**
+ * PGlite starts PostgreSQL with `-F` (fsync off): a commit is only in the OS page cache, and a host crash or
+ * power loss can lose it — in orders and in a station independently, leaving an order without its
+ * reservation or the reverse. Durable mode drops `-F` and syncs the WAL with plain fsync: PGlite's wasm
+ * build turns `fdatasync` into a no-op but routes `fsync` to the file system's fsync operation.
+ */
+const DURABLE_START_PARAMS = [...START_PARAMS.filter((p) => p !== '-F'), '-c', 'wal_sync_method=fsync'];
+
+/**
+ * Emscripten's NODEFS (the data folder's file system) has no fsync operation, so even with fsync on a commit
+ * would reach only the page cache. This gives this instance's NODEFS one that fsyncs the real file: each
+ * commit then waits for the disk. A failed fsync throws (PostgreSQL treats it as fatal too), never passes silently.
+ */
+function syncThroughToDisk(db: PGlite): void {
+  const nodefs = (db.Module as unknown as { NODEFS?: { stream_ops: Record<string, unknown> } }).NODEFS;
+  if (!nodefs) throw new Error('PGlite without NODEFS: cannot make its data folder durable');
+  nodefs.stream_ops.fsync = (stream: { nfd: number }) => {
+    fsyncSync(stream.nfd);
+    return 0;
   };
 }
 

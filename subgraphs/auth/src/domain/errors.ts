@@ -26,3 +26,12 @@ export class UnknownUserError extends Error {
     super(`No user ${userId}.`);
   }
 }
+
+/** The caller may not do this (e.g. give a key a scope they do not hold themselves). */
+export class NotAllowedError extends Error {}
+
+export class UnknownApiKeyError extends Error {
+  constructor(readonly keyId: string) {
+    super(`No API key ${keyId}.`);
+  }
+}

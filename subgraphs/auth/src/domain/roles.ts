@@ -20,3 +20,6 @@ export function scopesFor(roles: readonly string[]): string {
   for (const role of roles) if (isRole(role)) for (const s of SCOPES_BY_ROLE[role]) scopes.add(s);
   return [...scopes].sort().join(' ');
 }
+
+/** Every scope some role grants: the only scopes an API key may carry. */
+export const KNOWN_SCOPES: readonly string[] = [...new Set(Object.values(SCOPES_BY_ROLE).flat())].sort();

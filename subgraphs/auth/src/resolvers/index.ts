@@ -8,11 +8,15 @@ import {
   type SubgraphContext,
   UnauthenticatedError,
 } from '@brigade/platform';
+import { GraphQLScalarType } from 'graphql';
 import type { Accounts, Session } from '../domain/accounts.js';
+import type { ApiKeys, KeyManager } from '../domain/apiKeys.js';
 import {
   InvalidCredentialsError,
   InvalidInputError,
   InvalidRefreshTokenError,
+  NotAllowedError,
+  UnknownApiKeyError,
   UnknownUserError,
 } from '../domain/errors.js';
 import { isRole } from '../domain/roles.js';
@@ -20,6 +24,7 @@ import type { UserRecord } from '../data/users.js';
 
 export interface AuthDeps {
   readonly accounts: Accounts;
+  readonly apiKeys: ApiKeys;
 }
 export interface AuthRequestDeps {
   readonly users: BatchLoader<string, UserRecord>;
@@ -38,9 +43,22 @@ async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
     if (error instanceof InvalidCredentialsError || error instanceof InvalidRefreshTokenError) {
       throw new UnauthenticatedError(error.message);
     }
-    if (error instanceof UnknownUserError) throw new NotFoundError(error.message);
+    if (error instanceof UnknownUserError || error instanceof UnknownApiKeyError) throw new NotFoundError(error.message);
+    if (error instanceof NotAllowedError) throw new ForbiddenError(error.message);
     throw error;
   }
+}
+
+/** The only caller of `apiKeyGrant`: the gateway's own call, which acts for nobody. */
+const GATEWAY = 'gateway';
+
+/**
+ * Keys are managed by signed-in people only: a key minting keys could outlive every revocation of its
+ * own, and each key records the person who made it.
+ */
+function keyManager({ viewer }: Context): KeyManager {
+  if (viewer.kind !== 'user') throw new ForbiddenError('API keys are managed by signed-in users, not by keys.');
+  return { userId: viewer.userId, scopes: viewer.scopes };
 }
 
 function payload(session: Session) {
@@ -52,6 +70,15 @@ export const resolvers = {
     me: (_: unknown, __: unknown, { viewer, users }: Context) =>
       viewer.kind === 'user' ? users.load(viewer.userId) : null,
     user: (_: unknown, { id }: { id: string }, { users }: Context) => users.load(id),
+    apiKeys: (_: unknown, __: unknown, ctx: Context) => {
+      keyManager(ctx);
+      return ctx.apiKeys.list();
+    },
+    apiKeyGrant: (_: unknown, { secret }: { secret: string }, ctx: Context) => {
+      // @inaccessible keeps it out of the public API; this keeps it to the gateway's own calls.
+      if (ctx.caller !== GATEWAY || ctx.viewer.kind !== 'anonymous') throw new ForbiddenError('Internal field.');
+      return ctx.apiKeys.verify(secret).then((grant) => grant ?? null);
+    },
   },
   Mutation: {
     signUp: (_: unknown, { input }: { input: { email: string; password: string; name: string } }, ctx: Context) =>
@@ -67,14 +94,38 @@ export const resolvers = {
         if (!isRole(role)) throw new InvalidInputError('role', `Unknown role ${role}.`);
         return ctx.accounts.grantRole(userId, role);
       }),
+    createApiKey: (
+      _: unknown,
+      { input }: { input: { name: string; scopes: string[]; expiresInDays?: number | null } },
+      ctx: Context,
+    ) =>
+      mapErrors(async () => {
+        const manager = keyManager(ctx);
+        const created = await ctx.apiKeys.create(manager, input);
+        // The audit trail: who made which key with what. The id only; the secret is never logged.
+        ctx.logger.info({ keyId: created.apiKey.id, scopes: created.apiKey.scopes, by: manager.userId }, 'api key created');
+        return created;
+      }),
+    revokeApiKey: (_: unknown, { id }: { id: string }, ctx: Context) =>
+      mapErrors(async () => {
+        const manager = keyManager(ctx);
+        const key = await ctx.apiKeys.revoke(manager, id);
+        ctx.logger.info({ keyId: key.id, by: manager.userId }, 'api key revoked');
+        return key;
+      }),
   },
+  DateTime: new GraphQLScalarType<Date, string>({
+    name: 'DateTime',
+    serialize: (value) => (value as Date).toISOString(),
+  }),
   User: {
     __resolveReference: (ref: { id: string }, { users }: Context) => users.load(ref.id).then((u) => u ?? null),
     email: (user: UserParent, _: unknown, { viewer }: Context) => {
       const allowed =
         user[SESSION_OWNER] === true ||
-        (viewer.kind === 'user' &&
-          (viewer.userId === user.id || hasScope(viewer, Scope.UsersManage) || hasScope(viewer, Scope.OrdersManage)));
+        (viewer.kind === 'user' && viewer.userId === user.id) ||
+        hasScope(viewer, Scope.UsersManage) ||
+        hasScope(viewer, Scope.OrdersManage);
       if (!allowed) throw new ForbiddenError("Only the user and staff may see a user's email.");
       return user.email;
     },

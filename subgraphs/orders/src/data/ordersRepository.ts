@@ -1,6 +1,6 @@
 import type { Database, Queryable, StationName } from '@brigade/platform';
 import type { Order, OrderLine, Rejection } from '../domain/order.js';
-import type { NewOrder, OrderStore } from '../domain/ports.js';
+import type { KeyClaim, NewOrder, OrderStore } from '../domain/ports.js';
 import { VISIBLE_STATUSES, type OrderStatus, type VisibleStatus } from '../domain/status.js';
 
 interface OrderRow {
@@ -10,6 +10,7 @@ interface OrderRow {
   total_cents: number;
   currency: string;
   rejection: Rejection | string | null;
+  cancelled_by: string | null;
   created_at: Date | string;
   updated_at: Date | string;
   version: number;
@@ -22,10 +23,10 @@ interface LineRow {
   quantity: number;
   unit_price_cents: number;
   currency: string;
-  name: string | null;
+  name: string;
 }
 
-const ORDER_COLUMNS = 'id, customer_id, status, total_cents, currency, rejection, created_at, updated_at, version';
+const ORDER_COLUMNS = 'id, customer_id, status, total_cents, currency, rejection, cancelled_by, created_at, updated_at, version';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isOrderId(id: string): boolean {
@@ -89,8 +90,56 @@ export class OrdersRepository implements OrderStore {
     });
   }
 
-  async markPlaced(id: string): Promise<Order | undefined> {
-    return this.transition(id, ['PENDING'], 'PLACED');
+  async claimKey(claim: KeyClaim): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `INSERT INTO orders (id, customer_id, status, idempotency_key, total_cents, currency)
+       VALUES ($1, $2, 'PENDING', $3, 0, '')
+       ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+       RETURNING id`,
+      [claim.id, claim.customerId, claim.idempotencyKey],
+    );
+    return rows.length > 0;
+  }
+
+  fillClaim(order: NewOrder): Promise<Order | undefined> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<OrderRow>(
+        `UPDATE orders SET total_cents = $2, currency = $3, updated_at = now()
+         WHERE id = $1 AND status = 'PENDING' RETURNING ${ORDER_COLUMNS}`,
+        [order.id, order.totalCents, order.currency],
+      );
+      if (!rows[0]) return undefined;
+      await insertLines(tx, order.id, order.lines);
+      return toOrder(rows[0]);
+    });
+  }
+
+  async dropClaim(id: string): Promise<void> {
+    await this.db.query(
+      `DELETE FROM orders WHERE id = $1 AND status = 'PENDING'
+         AND NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = $1)`,
+      [id],
+    );
+  }
+
+  async cancel(id: string, from: readonly OrderStatus[], by: string): Promise<Order | undefined> {
+    if (!isOrderId(id)) return undefined;
+    const { rows } = await this.db.query<OrderRow>(
+      `UPDATE orders SET status = 'CANCELLED', cancelled_by = $3, updated_at = now(), stock_returned_at = NULL
+       WHERE id = $1 AND status = ANY($2::text[]) RETURNING ${ORDER_COLUMNS}`,
+      [id, from, by],
+    );
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  async markPlaced(id: string, decideBy: Date): Promise<Order | undefined> {
+    // clock_timestamp(), not now(): the time of this very statement, however long the transaction waited.
+    const { rows } = await this.db.query<OrderRow>(
+      `UPDATE orders SET status = 'PLACED', updated_at = now()
+       WHERE id = $1 AND status = 'PENDING' AND clock_timestamp() < $2::timestamptz RETURNING ${ORDER_COLUMNS}`,
+      [id, decideBy.toISOString()],
+    );
+    return rows[0] && toOrder(rows[0]);
   }
 
   async markRejected(id: string, rejection: Rejection, stockReturned: boolean): Promise<boolean> {
@@ -226,6 +275,7 @@ function toOrder(row: OrderRow): Order {
     totalCents: Number(row.total_cents),
     currency: row.currency,
     rejection: typeof row.rejection === 'string' ? (JSON.parse(row.rejection) as Rejection) : row.rejection,
+    cancelledBy: row.cancelled_by,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     version: Number(row.version),

@@ -7,7 +7,8 @@ export interface OrderLine {
   readonly quantity: number;
   readonly unitPriceCents: number;
   readonly currency: string;
-  readonly name: string | null;
+  /** The item's name when it was ordered. */
+  readonly name: string;
 }
 
 export interface Order {
@@ -17,6 +18,8 @@ export interface Order {
   readonly totalCents: number;
   readonly currency: string;
   readonly rejection: Rejection | null;
+  /** Who cancelled a CANCELLED order (a user id). */
+  readonly cancelledBy: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /** 1 when placed, +1 on every later change: clients drop an event older than what they have. */

@@ -25,28 +25,29 @@ async function visibleOrder(store: OrderStore, id: string): Promise<Order> {
 
 /**
  * Cancels by a conditional update, so of two concurrent cancels exactly one changes the row and returns
- * the stock; the other sees CANCELLED. If a station is down the release is left owed (stock_returned_at
+ * the stock; the other sees CANCELLED — and answers the order if the same caller cancelled it. If a station is down the release is left owed (stock_returned_at
  * stays NULL) and the sweeper completes it.
  */
 export async function cancelOrder(deps: OrderActionDeps, actor: Actor, id: string, requestId: string): Promise<Order> {
-  const order = await visibleOrder(deps.store, id);
+  let order = await visibleOrder(deps.store, id);
   const isOwner = order.customerId === actor.userId;
-  let status: OrderStatus = order.status;
   for (;;) {
-    const decision = cancelDecision(status, { isOwner, isStaff: actor.isStaff });
+    const decision = cancelDecision(order.status, { isOwner, isStaff: actor.isStaff, cancelledIt: order.cancelledBy === actor.userId });
     switch (decision.kind) {
       case 'forbidden':
         throw new OrderForbiddenError();
       case 'invalid':
         throw new InvalidTransitionError(decision.message);
+      case 'done':
+        return order;
       case 'allowed': {
-        const cancelled = await deps.store.transition(id, decision.from, 'CANCELLED');
+        const cancelled = await deps.store.cancel(id, decision.from, actor.userId);
         if (cancelled) {
           await releaseAll(deps, id, stationsOf(await deps.store.linesOf(id)), requestId);
           return cancelled;
         }
-        // Someone else moved the order in between: judge again against its new status.
-        status = (await visibleOrder(deps.store, id)).status;
+        // Someone else moved the order in between (or this caller's concurrent cancel won): judge again.
+        order = await visibleOrder(deps.store, id);
         break;
       }
       default:

@@ -13,7 +13,16 @@ import {
   type RequestedLine,
 } from './order.js';
 import { Deadline } from './deadline.js';
-import { MenuUnavailableError, type ConfirmResult, type MenuPort, type OrderStore, type ReserveResult, type StationPort } from './ports.js';
+import {
+  MenuUnavailableError,
+  type ConfirmResult,
+  type KeyClaim,
+  type MenuPort,
+  type NewOrder,
+  type OrderStore,
+  type ReserveResult,
+  type StationPort,
+} from './ports.js';
 
 /** A repeated idempotency key whose first request is still running after we waited for it. */
 export class OrderInProgressError extends Error {}
@@ -29,11 +38,13 @@ export interface PlaceOrderSagaOptions {
   stations: StationPort;
   logger: Logger;
   /**
-   * The whole placeOrder's budget, replays waiting for their first request included. It must be below
-   * the gateway's subgraph timeout: past it the client has been told the call failed, so nothing may be
-   * placed after it.
+   * The whole placeOrder's budget, replays waiting for their first request included, when the caller sent
+   * no deadline of its own; a caller's deadline (the gateway's) cuts it shorter. Past the caller's deadline
+   * the client has been told the call failed, so nothing may be placed after it.
    */
   deadlineMs: number;
+  /** How long before the caller's deadline the saga must have decided: the time its answer takes to arrive. */
+  answerMarginMs: number;
   /** Each call's own bound, cut to what is left of the deadline. */
   menuTimeoutMs: number;
   stationTimeoutMs: number;
@@ -45,6 +56,8 @@ export interface PlaceOrderRequest {
   readonly lines: readonly RequestedLine[];
   readonly idempotencyKey?: string | null;
   readonly requestId: string;
+  /** When the caller stops waiting (epoch milliseconds), if it said. */
+  readonly deadline?: number;
 }
 
 /**
@@ -62,54 +75,89 @@ export class PlaceOrderSaga {
 
   async place(request: PlaceOrderRequest): Promise<PlaceOrderOutcome> {
     const { store, menu } = this.options;
-    const deadline = new Deadline(this.options.deadlineMs);
+    const deadline = Deadline.forRequest(this.options.deadlineMs, request.deadline, this.options.answerMarginMs);
     const lines = normaliseLines(request.lines, request.idempotencyKey);
     const key = request.idempotencyKey ?? null;
+    const id = randomUUID();
     if (key !== null) {
-      // Replays answer from the first order without asking the menu, so they work even while it is down.
-      const first = await store.findByKey(request.customerId, key);
-      if (first) return this.outcomeOf(first, deadline);
+      // The key is claimed before anything else, so a concurrent or later attempt finds this one and answers
+      // its outcome (waiting for it), and replays answer from orders' own rows while menu is down.
+      const earlier = await this.claim({ id, customerId: request.customerId, idempotencyKey: key }, deadline);
+      if (earlier) return earlier;
     }
-    if (deadline.passed()) throw new MenuUnavailableError('the order deadline passed before the menu lookup');
-    const items = await menu.lookup(
-      lines.map((l) => l.menuItemId),
-      request.requestId,
-      deadline.cap(this.options.menuTimeoutMs),
-    );
-    const unknown: LineRejection[] = lines.flatMap((l, i) =>
-      items[i] ? [] : [{ menuItemId: l.menuItemId, reason: 'UNKNOWN_ITEM' as const, available: null }],
-    );
-    if (unknown.length) return { kind: 'rejected', rejection: summarise(unknown) };
-    const priced: OrderLine[] = lines.map((l, i) => {
-      const item = items[i]!;
-      return {
-        menuItemId: l.menuItemId,
-        station: item.station,
-        quantity: l.quantity,
-        unitPriceCents: item.priceCents,
-        currency: item.currency,
-        name: item.name,
-      };
-    });
-    const currency = priced[0]!.currency;
-    if (priced.some((l) => l.currency !== currency)) {
-      throw new InvalidOrderError('All items of one order must be priced in the same currency.', 'lines');
+    let priced: OrderLine[];
+    let currency: string;
+    let totalCents: number;
+    try {
+      if (deadline.passed()) throw new MenuUnavailableError('the order deadline passed before the menu lookup');
+      const items = await menu.lookup(
+        lines.map((l) => l.menuItemId),
+        request.requestId,
+        deadline.cap(this.options.menuTimeoutMs),
+      );
+      const unknown: LineRejection[] = lines.flatMap((l, i) =>
+        items[i] ? [] : [{ menuItemId: l.menuItemId, reason: 'UNKNOWN_ITEM' as const, available: null }],
+      );
+      if (unknown.length) {
+        const rejection = summarise(unknown);
+        // Recorded for a claimed key, so its replays answer the same; nothing was reserved.
+        if (key !== null) await store.markRejected(id, rejection, true);
+        return { kind: 'rejected', rejection };
+      }
+      priced = lines.map((l, i) => {
+        const item = items[i]!;
+        return {
+          menuItemId: l.menuItemId,
+          station: item.station,
+          quantity: l.quantity,
+          unitPriceCents: item.priceCents,
+          currency: item.currency,
+          name: item.name,
+        };
+      });
+      currency = priced[0]!.currency;
+      if (priced.some((l) => l.currency !== currency)) {
+        throw new InvalidOrderError('All items of one order must be priced in the same currency.', 'lines');
+      }
+      totalCents = orderTotal(priced);
+    } catch (error) {
+      // Nothing was ordered: the key is free for a retry.
+      if (key !== null) await store.dropClaim(id);
+      throw error;
     }
-    const order = await store.insertPending({
-      id: randomUUID(),
+    const order: NewOrder = {
+      id,
       customerId: request.customerId,
       idempotencyKey: key,
       lines: priced,
-      totalCents: orderTotal(priced),
+      totalCents,
       currency,
-    });
-    if (!order) {
-      // Lost the race for this key to a concurrent request: answer with that request's outcome.
-      const first = await store.findByKey(request.customerId, key!);
-      if (!first) throw new Error('idempotency conflict without a first order');
-      return this.outcomeOf(first, deadline);
+    };
+    const pending = key !== null ? await store.fillClaim(order) : await store.insertPending(order);
+    if (!pending) {
+      // Only a claim can be taken away (by the sweeper, after its grace): its verdict stands.
+      const now = await store.get(id);
+      if (!now) throw new Error('a claimed order vanished');
+      return this.outcomeOf(now, deadline);
     }
-    return this.run(order, priced, request.requestId, deadline);
+    return this.run(pending, priced, request.requestId, deadline);
+  }
+
+  /**
+   * Claims `claim`'s key, or answers the outcome of the attempt that holds it — waiting while that one is in
+   * flight. Undefined when this attempt holds the claim. An attempt that gave its claim up (it ordered
+   * nothing) frees the key, and this one claims it in turn.
+   */
+  private async claim(claim: KeyClaim, deadline: Deadline): Promise<PlaceOrderOutcome | undefined> {
+    const { store } = this.options;
+    for (;;) {
+      if (deadline.passed()) throw new OrderInProgressError('The first order with this idempotency key is still being placed.');
+      if (await store.claimKey(claim)) return undefined;
+      const first = await store.findByKey(claim.customerId, claim.idempotencyKey);
+      if (!first) continue;
+      const outcome = await this.settled(first, deadline);
+      if (outcome) return outcome;
+    }
   }
 
   /** Resolves once no release started by a finished saga is still running (shutdown waits for it). */
@@ -140,13 +188,16 @@ export class PlaceOrderSaga {
         }),
       );
       const lost = confirmed.filter(([, c]) => c.kind !== 'confirmed');
-      // Checked right before the decision: past the deadline the gateway has already answered the client
-      // with an error, so placing now would take stock for an order its customer believes failed.
+      // The decision is conditional on the deadline, checked by the database as it commits: past it the
+      // gateway has already answered the client with an error, so placing now would take stock for an order
+      // its customer believes failed — however long this process was paused before the commit.
       if (lost.length === 0 && !deadline.passed()) {
-        const placed = await store.markPlaced(order.id);
+        const placed = await store.markPlaced(order.id, new Date(deadline.at));
         if (placed) return { kind: 'placed', order: placed };
-        // The sweeper judged this saga dead and compensated it; its verdict stands.
-        return this.outcomeOf((await store.get(order.id))!, deadline);
+        const now = (await store.get(order.id))!;
+        // Still PENDING: the deadline passed before the commit, so it withdraws like a late confirmation.
+        // Anything else: the sweeper judged this saga dead and compensated it; its verdict stands.
+        if (now.status !== 'PENDING') return this.outcomeOf(now, deadline);
       }
       if (lost.length === 0) {
         logger.warn({ orderId: order.id }, 'every station confirmed, but after the order deadline: withdrawing it');
@@ -200,15 +251,27 @@ export class PlaceOrderSaga {
 
   /** The outcome of an existing order, waiting (within the deadline) while its saga is still running. */
   private async outcomeOf(first: Order, deadline: Deadline): Promise<PlaceOrderOutcome> {
-    let order = first;
+    const outcome = await this.settled(first, deadline);
+    if (!outcome) throw new Error(`order ${first.id} vanished while its outcome was awaited`);
+    return outcome;
+  }
+
+  /**
+   * The outcome of an order once it left PENDING, polling within the deadline; undefined if the order is gone
+   * (a claim given up). A PENDING order past the deadline is OrderInProgressError: the client retries later.
+   */
+  private async settled(first: Order, deadline: Deadline): Promise<PlaceOrderOutcome | undefined> {
+    let order: Order | undefined = first;
     while (order.status === 'PENDING') {
       if (deadline.passed()) throw new OrderInProgressError('The first order with this idempotency key is still being placed.');
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline.remainingMs())));
-      order = (await this.options.store.get(order.id)) ?? order;
+      order = await this.options.store.get(order.id);
+      if (!order) return undefined;
     }
     if (order.status === 'REJECTED') {
       return { kind: 'rejected', rejection: order.rejection ?? summarise([]) };
     }
+    // The order as it is now: a replay after a cancellation answers it CANCELLED.
     return { kind: 'placed', order };
   }
 }

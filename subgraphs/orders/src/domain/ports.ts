@@ -61,13 +61,33 @@ export interface NewOrder {
   readonly currency: string;
 }
 
+export interface KeyClaim {
+  readonly id: string;
+  readonly customerId: string;
+  readonly idempotencyKey: string;
+}
+
 export interface OrderStore {
   get(id: string): Promise<Order | undefined>;
   findByKey(customerId: string, idempotencyKey: string): Promise<Order | undefined>;
   /** Inserts the order PENDING with its lines; undefined when the customer already used the key. */
   insertPending(order: NewOrder): Promise<Order | undefined>;
-  /** PENDING → PLACED; undefined if the order is no longer PENDING (the sweeper took it over). */
-  markPlaced(id: string): Promise<Order | undefined>;
+  /**
+   * Claims an idempotency key before any other work: inserts the order PENDING without lines. False when the
+   * customer already used the key (another attempt's claim or order stands).
+   */
+  claimKey(claim: KeyClaim): Promise<boolean>;
+  /** Completes a claim with its priced lines; undefined if it is no longer PENDING (the sweeper took it over). */
+  fillClaim(order: NewOrder): Promise<Order | undefined>;
+  /** Gives a claim up (nothing was ordered), freeing its key; a claim with lines is never dropped. */
+  dropClaim(id: string): Promise<void>;
+  /** Conditional cancellation, only from one of `from`, recording who cancelled. */
+  cancel(id: string, from: readonly OrderStatus[], by: string): Promise<Order | undefined>;
+  /**
+   * PENDING → PLACED, only if the database commits it before `decideBy`; undefined if the order is no longer
+   * PENDING (the sweeper took it over) or `decideBy` has passed.
+   */
+  markPlaced(id: string, decideBy: Date): Promise<Order | undefined>;
   /** PENDING → REJECTED; false if it was no longer PENDING. */
   markRejected(id: string, rejection: Rejection, stockReturned: boolean): Promise<boolean>;
   markStockReturned(id: string): Promise<void>;

@@ -50,14 +50,20 @@ export function nextStatus(status: OrderStatus): VisibleStatus | undefined {
 
 export type CancelDecision =
   | { readonly kind: 'allowed'; readonly from: readonly OrderStatus[] }
+  /** Already cancelled by this very caller: a repeated cancel answers the order as it is. */
+  | { readonly kind: 'done' }
   | { readonly kind: 'forbidden' }
   | { readonly kind: 'invalid'; readonly message: string };
 
 /**
  * Who may cancel when: the owner while PLACED, staff until it is served. `from` is what the conditional
- * UPDATE accepts, so two concurrent cancels cannot both succeed.
+ * UPDATE accepts, so two concurrent cancels cannot both succeed. Cancelling is idempotent for the caller
+ * who cancelled (`cancelledIt`): a retry of a cancel that was applied but whose answer was lost is `done`.
  */
-export function cancelDecision(status: OrderStatus, actor: { isOwner: boolean; isStaff: boolean }): CancelDecision {
+export function cancelDecision(
+  status: OrderStatus,
+  actor: { isOwner: boolean; isStaff: boolean; cancelledIt?: boolean },
+): CancelDecision {
   if (!actor.isOwner && !actor.isStaff) return { kind: 'forbidden' };
   const from: OrderStatus[] = actor.isStaff ? ['PLACED', 'PREPARING', 'READY'] : ['PLACED'];
   switch (status) {
@@ -70,7 +76,7 @@ export function cancelDecision(status: OrderStatus, actor: { isOwner: boolean; i
     case 'SERVED':
       return { kind: 'invalid', message: 'A served order cannot be cancelled.' };
     case 'CANCELLED':
-      return { kind: 'invalid', message: 'The order is already cancelled.' };
+      return actor.cancelledIt ? { kind: 'done' } : { kind: 'invalid', message: 'The order is already cancelled.' };
     case 'PENDING':
     case 'REJECTED':
       return { kind: 'invalid', message: 'The order was never placed.' };

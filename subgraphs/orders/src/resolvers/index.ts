@@ -7,6 +7,7 @@ import {
   ServiceUnavailableError,
   UnauthenticatedError,
   hasScope,
+  KEY_HAS_NO_USER,
   type Viewer,
 } from '@brigade/platform';
 import { GraphQLScalarType, Kind } from 'graphql';
@@ -29,15 +30,18 @@ function isStaff(viewer: Viewer): boolean {
   return hasScope(viewer, Scope.OrdersManage);
 }
 
+/** The signed-in user; an API key acts for no user, so it is refused wherever one is needed. */
 function userId(viewer: Viewer): string {
+  if (viewer.kind === 'key') throw new ForbiddenError(KEY_HAS_NO_USER);
   if (viewer.kind !== 'user') throw new UnauthenticatedError();
   return viewer.userId;
 }
 
-/** Orders a viewer may see: their own, or any for staff; never an unplaced (PENDING/REJECTED) one. */
+/** Orders a viewer may see: their own, or any for staff (a key with orders:manage too); never an unplaced (PENDING/REJECTED) one. */
 function visibleTo(viewer: Viewer, order: Order | undefined): Order | null {
-  if (!order || !isVisible(order.status) || viewer.kind !== 'user') return null;
-  return order.customerId === viewer.userId || isStaff(viewer) ? order : null;
+  if (!order || !isVisible(order.status)) return null;
+  if (isStaff(viewer)) return order;
+  return viewer.kind === 'user' && order.customerId === viewer.userId ? order : null;
 }
 
 /** Translates domain failures to coded errors; anything else stays unexpected (masked in production). */
@@ -187,6 +191,7 @@ export const resolvers = {
             lines: args.input.lines,
             idempotencyKey: args.input.idempotencyKey,
             requestId: ctx.requestId,
+            deadline: ctx.deadline,
           }),
         ),
       ),
@@ -213,6 +218,7 @@ export const resolvers = {
     total: (order: Order) => money(order.totalCents, order.currency),
   },
   OrderLine: {
+    name: (line: OrderLine) => line.name,
     menuItem: (line: OrderLine) => ({ __typename: 'MenuItem', id: line.menuItemId }),
     unitPrice: (line: OrderLine) => money(line.unitPriceCents, line.currency),
     subtotal: (line: OrderLine) => money(line.unitPriceCents * line.quantity, line.currency),

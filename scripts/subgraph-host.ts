@@ -1,0 +1,89 @@
+/**
+ * Several subgraphs in one Node process: how `npm start`'s embedded development stack runs them (see
+ * start-all.ts, START_PROCESSES). Each keeps its own port, key, configuration and PGlite database, exactly
+ * as its own `main.ts` would give it; what they share is one Node runtime and one copy of the modules they
+ * all load (graphql, Apollo, PGlite's compiled WebAssembly), which is most of a subgraph process's memory.
+ * Production runs one process per service (deploy/entrypoint.sh).
+ *
+ *   HOSTED_SERVICES='{"menu":{"PORT":"4002",…},"kitchen":{"STATION":"kitchen",…}}' node scripts/dist/subgraph-host.js
+ *
+ * Each service's variables are the process environment with its own entry of HOSTED_SERVICES on top. They
+ * start in the order given (dependencies first), and SIGTERM/SIGINT drains them all.
+ */
+import * as auth from '@brigade/auth';
+import * as menu from '@brigade/menu';
+import * as orders from '@brigade/orders';
+import { ConfigError, SUBGRAPHS, createLogger, type Env, type HttpApp, type SubgraphName } from '@brigade/platform';
+import * as station from '@brigade/station';
+
+const factories: Record<SubgraphName, (env: Env) => Promise<HttpApp>> = {
+  auth: async (env) => auth.createServer(await auth.loadConfig(env)),
+  menu: async (env) => menu.createServer(await menu.loadConfig(env)),
+  orders: async (env) => orders.createServer(await orders.loadConfig(env)),
+  kitchen: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'kitchen' })),
+  bar: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'bar' })),
+  bakery: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'bakery' })),
+};
+
+function hostedServices(raw: string | undefined): [SubgraphName, Env][] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw ?? '');
+  } catch {
+    throw new ConfigError('invalid configuration:\n  HOSTED_SERVICES must be a JSON object of service name → variables');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('invalid configuration:\n  HOSTED_SERVICES must be a JSON object of service name → variables');
+  }
+  const entries = Object.entries(parsed as Record<string, Env>);
+  const unknown = entries.map(([name]) => name).filter((name) => !(SUBGRAPHS as readonly string[]).includes(name));
+  if (entries.length === 0 || unknown.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  HOSTED_SERVICES names ${unknown.join(', ') || 'no service'}; known: ${SUBGRAPHS.join(', ')}`);
+  }
+  return entries as [SubgraphName, Env][];
+}
+
+const logger = createLogger('subgraph-host', { level: process.env.LOG_LEVEL ?? 'info' });
+const apps: { name: SubgraphName; app: HttpApp }[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  // Reverse start order: orders (which calls the others) goes first.
+  const results = await Promise.allSettled(apps.reverse().map(({ app }) => app.stop()));
+  for (const result of results) if (result.status === 'rejected') logger.error({ err: result.reason }, 'shutdown failed');
+  process.exit(results.some((r) => r.status === 'rejected') ? 1 : code);
+}
+
+let signals = 0;
+const onSignal = (signal: string) => {
+  if (++signals > 1) process.exit(1);
+  logger.info({ signal }, 'draining');
+  void stopAll(0);
+};
+process.on('SIGTERM', onSignal);
+process.on('SIGINT', onSignal);
+
+let services: [SubgraphName, Env][];
+try {
+  services = hostedServices(process.env.HOSTED_SERVICES);
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+const base: Env = { ...process.env };
+delete base.HOSTED_SERVICES;
+for (const [name, own] of services) {
+  if (stopping) break;
+  const env: Env = { ...base, ...own };
+  try {
+    const app = await factories[name](env);
+    apps.push({ name, app });
+    const url = await app.listen(Number(env.PORT ?? 0), env.HOST);
+    createLogger(name, { level: env.LOG_LEVEL ?? 'info' }).info({ url }, `${name} listening`);
+  } catch (error) {
+    if (error instanceof ConfigError) console.error(`${name}: ${error.message}`);
+    else logger.fatal({ err: error, service: name }, `${name} failed to start`);
+    await stopAll(1);
+  }
+}
