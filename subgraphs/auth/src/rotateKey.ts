@@ -1,6 +1,7 @@
 import { migrate, openDatabase } from '@brigade/platform';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type AuthConfig } from './config.js';
+import { sqlStores } from './data/stores.js';
 import { SigningKeys } from './domain/signingKeys.js';
 
 /**
@@ -15,7 +16,7 @@ export async function rotateKey(config: AuthConfig): Promise<string> {
   const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
-    return await new SigningKeys(db, config.accessTokenTtlS).rotate();
+    return await new SigningKeys(db, sqlStores, config.accessTokenTtlS).rotate();
   } finally {
     await db.close();
   }

@@ -13,7 +13,7 @@ import { gql } from 'graphql-tag';
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { type AuthConfig, loadConfig } from './config.js';
-import { UserRepository } from './data/users.js';
+import { sqlStores } from './data/stores.js';
 import { Accounts } from './domain/accounts.js';
 import { ApiKeys } from './domain/apiKeys.js';
 import { InvalidCredentialsError } from './domain/errors.js';
@@ -42,9 +42,9 @@ export async function createServer(config: AuthConfig): Promise<AuthServer> {
   const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
-    const keys = new SigningKeys(db, config.accessTokenTtlS);
+    const keys = new SigningKeys(db, sqlStores, config.accessTokenTtlS);
     const kid = await keys.ensure(config.accessTokenKey);
-    const accounts = new Accounts(db, keys, config);
+    const accounts = new Accounts(db, sqlStores, keys, config);
     if (await accounts.ensureAdmin(config.adminEmail, config.adminPassword)) {
       logger.info({ email: config.adminEmail }, 'administrator account created');
     }
@@ -60,9 +60,9 @@ export async function createServer(config: AuthConfig): Promise<AuthServer> {
       name,
       typeDefs,
       resolvers: resolvers as never,
-      deps: { accounts, apiKeys: new ApiKeys(db) },
+      deps: { accounts, apiKeys: new ApiKeys(db, sqlStores) },
       requestDeps: () => {
-        const users = new UserRepository(db);
+        const users = sqlStores.users(db);
         return { users: new BatchLoader(async (ids: readonly string[]) => new Map((await users.byIds(ids)).map((u) => [u.id, u]))) };
       },
       callers: CALLERS,

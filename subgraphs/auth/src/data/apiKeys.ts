@@ -1,23 +1,5 @@
 import type { Queryable } from '@brigade/platform';
-
-export interface ApiKeyRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly scopes: readonly string[];
-  readonly createdBy: string;
-  readonly createdAt: Date;
-  readonly expiresAt: Date | null;
-  readonly lastUsedAt: Date | null;
-  readonly revokedAt: Date | null;
-}
-
-/** A key's row with what verification compares; `now` is the database's clock, the one expiry is set by. */
-export interface ApiKeyCandidate extends ApiKeyRecord {
-  readonly secretHash: Buffer;
-  readonly now: Date;
-  /** The creator's roles today: a key never grants more than its creator still holds. */
-  readonly creatorRoles: readonly string[];
-}
+import { LAST_USED_RESOLUTION_S, type ApiKeyCandidate, type ApiKeyRecord, type ApiKeyStore } from '../domain/ports.js';
 
 interface Row {
   id: string;
@@ -43,10 +25,7 @@ const toRecord = (row: Row): ApiKeyRecord => ({
   revokedAt: row.revoked_at && new Date(row.revoked_at),
 });
 
-/** How stale `last_used_at` may get before a use writes it again. */
-export const LAST_USED_RESOLUTION_S = 60;
-
-export class ApiKeyRepository {
+export class ApiKeyRepository implements ApiKeyStore {
   constructor(private readonly db: Queryable) {}
 
   async insert(key: {

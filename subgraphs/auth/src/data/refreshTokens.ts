@@ -1,13 +1,7 @@
 import type { Queryable } from '@brigade/platform';
+import type { RefreshTokenStore, SpentToken, TokenState } from '../domain/ports.js';
 
-export interface SpentToken {
-  readonly familyId: string;
-  readonly userId: string;
-}
-
-export type TokenState = 'spent' | 'revoked' | 'expired';
-
-export class RefreshTokenRepository {
+export class RefreshTokenRepository implements RefreshTokenStore {
   constructor(private readonly db: Queryable) {}
 
   async insertFamily(id: string): Promise<void> {

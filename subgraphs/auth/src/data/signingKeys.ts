@@ -1,13 +1,13 @@
 import type { Queryable } from '@brigade/platform';
 import type { JWK } from 'jose';
+import type { SigningKeyRecord, SigningKeyStore } from '../domain/ports.js';
 
-export interface SigningKeyRecord {
-  readonly kid: string;
-  readonly privateJwk: JWK;
-}
-
-export class SigningKeyRepository {
+export class SigningKeyRepository implements SigningKeyStore {
   constructor(private readonly db: Queryable) {}
+
+  async lockForRotation(): Promise<void> {
+    await this.db.query('LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE');
+  }
 
   /** The newest key not retired: the one new tokens are signed with. */
   async current(): Promise<SigningKeyRecord | undefined> {

@@ -1,11 +1,5 @@
 import type { Queryable } from '@brigade/platform';
-
-export interface UserRecord {
-  readonly id: string;
-  readonly email: string;
-  readonly name: string;
-  readonly roles: readonly string[];
-}
+import type { UserRecord, UserStore } from '../domain/ports.js';
 
 interface UserRow extends UserRecord {
   readonly password_hash: string;
@@ -13,7 +7,7 @@ interface UserRow extends UserRecord {
 
 const COLUMNS = 'id, email, name, roles';
 
-export class UserRepository {
+export class UserRepository implements UserStore {
   constructor(private readonly db: Queryable) {}
 
   /** Inserts the user; undefined when the email (case-insensitively) is taken. */

@@ -1,10 +1,9 @@
 import type { Database, Queryable } from '@brigade/platform';
 import { SignJWT } from 'jose';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { RefreshTokenRepository } from '../data/refreshTokens.js';
-import { UserRepository, type UserRecord } from '../data/users.js';
 import { InvalidCredentialsError, InvalidInputError, InvalidRefreshTokenError, UnknownUserError } from './errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import type { AuthStores, UserRecord } from './ports.js';
 import { scopesFor, type Role } from './roles.js';
 import type { SigningKeys } from './signingKeys.js';
 import { PASSWORD_MAX, validateSignUp, type SignUp } from './validation.js';
@@ -37,6 +36,7 @@ function sha256(value: string): string {
 export class Accounts {
   constructor(
     private readonly db: Database,
+    private readonly stores: AuthStores,
     private readonly keys: SigningKeys,
     private readonly settings: TokenSettings,
   ) {}
@@ -51,7 +51,7 @@ export class Accounts {
   /** Creates the user unless the email is taken (then undefined). */
   async createUser(input: SignUp, roles: readonly Role[]): Promise<UserRecord | undefined> {
     const passwordHash = await hashPassword(input.password);
-    return new UserRepository(this.db).insert({
+    return this.stores.users(this.db).insert({
       id: randomUUID(),
       email: input.email,
       name: input.name,
@@ -61,7 +61,7 @@ export class Accounts {
   }
 
   async logIn(email: string, password: string): Promise<Session> {
-    const user = await new UserRepository(this.db).byEmail(email.trim());
+    const user = await this.stores.users(this.db).byEmail(email.trim());
     // Unknown account or absurd password: still pay one scrypt run, so timing tells nothing.
     const stored = user && [...password].length <= PASSWORD_MAX ? user.passwordHash : await dummyHash();
     const matches = await verifyPassword(password.slice(0, PASSWORD_MAX * 2), stored);
@@ -80,17 +80,17 @@ export class Accounts {
     if (token.length > REFRESH_TOKEN_MAX_LENGTH) throw new InvalidRefreshTokenError();
     const hash = sha256(token);
     const renewed = await this.db.transaction(async (tx) => {
-      const tokens = new RefreshTokenRepository(tx);
+      const tokens = this.stores.refreshTokens(tx);
       const familyId = await tokens.familyOf(hash);
       if (!familyId || !(await tokens.lockLiveFamily(familyId))) return undefined;
       const spent = await tokens.spend(hash);
       if (!spent) return undefined;
-      const [user] = await new UserRepository(tx).byIds([spent.userId]);
+      const [user] = await this.stores.users(tx).byIds([spent.userId]);
       if (!user) return undefined;
       return { user, refreshToken: await this.newRefreshToken(tx, user.id, spent.familyId) };
     });
     if (!renewed) {
-      const known = await new RefreshTokenRepository(this.db).stateOf(hash);
+      const known = await this.stores.refreshTokens(this.db).stateOf(hash);
       if (known?.state === 'spent') await this.revokeFamily(known.familyId);
       throw new InvalidRefreshTokenError();
     }
@@ -100,23 +100,23 @@ export class Accounts {
   /** Revokes the token's family; false when the token is unknown or its family was already revoked. */
   async logOut(token: string): Promise<boolean> {
     if (token.length > REFRESH_TOKEN_MAX_LENGTH) return false;
-    const known = await new RefreshTokenRepository(this.db).stateOf(sha256(token));
+    const known = await this.stores.refreshTokens(this.db).stateOf(sha256(token));
     return known ? this.revokeFamily(known.familyId) : false;
   }
 
   private revokeFamily(familyId: string): Promise<boolean> {
-    return this.db.transaction((tx) => new RefreshTokenRepository(tx).revokeFamily(familyId));
+    return this.db.transaction((tx) => this.stores.refreshTokens(tx).revokeFamily(familyId));
   }
 
   async grantRole(userId: string, role: Role): Promise<UserRecord> {
-    const user = await new UserRepository(this.db).addRole(userId, role);
+    const user = await this.stores.users(this.db).addRole(userId, role);
     if (!user) throw new UnknownUserError(userId);
     return user;
   }
 
   /** Creates the administrator unless an account with that email exists; true when created. */
   async ensureAdmin(email: string, password: string): Promise<boolean> {
-    if (await new UserRepository(this.db).byEmail(email)) return false;
+    if (await this.stores.users(this.db).byEmail(email)) return false;
     const valid = validateSignUp({ email, password, name: 'Administrator' });
     return (await this.createUser(valid, ['ADMIN', 'STAFF', 'CUSTOMER'])) !== undefined;
   }
@@ -124,7 +124,7 @@ export class Accounts {
   private async startSession(user: UserRecord): Promise<Session> {
     const refreshToken = await this.db.transaction(async (tx) => {
       const familyId = randomUUID();
-      await new RefreshTokenRepository(tx).insertFamily(familyId);
+      await this.stores.refreshTokens(tx).insertFamily(familyId);
       return this.newRefreshToken(tx, user.id, familyId);
     });
     return this.session(user, refreshToken);
@@ -132,7 +132,7 @@ export class Accounts {
 
   private async newRefreshToken(db: Queryable, userId: string, familyId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await new RefreshTokenRepository(db).insert({
+    await this.stores.refreshTokens(db).insert({
       id: randomUUID(),
       familyId,
       userId,

@@ -1,7 +1,7 @@
 import { apiKeyIdOf, generateApiKeySecret, type Queryable } from '@brigade/platform';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiKeyRepository, LAST_USED_RESOLUTION_S, type ApiKeyRecord } from '../data/apiKeys.js';
 import { InvalidInputError, NotAllowedError, UnknownApiKeyError } from './errors.js';
+import { LAST_USED_RESOLUTION_S, type ApiKeyRecord, type ApiKeyStore, type AuthStores } from './ports.js';
 import { KNOWN_SCOPES, scopesFor } from './roles.js';
 import { normalizeName } from './validation.js';
 
@@ -37,10 +37,10 @@ const NO_KEY_HASH = sha256('brigade: no such key');
 
 /** API keys for devices and integrations: issued, listed, revoked, and verified for the gateway. */
 export class ApiKeys {
-  private readonly keys: ApiKeyRepository;
+  private readonly keys: ApiKeyStore;
 
-  constructor(db: Queryable) {
-    this.keys = new ApiKeyRepository(db);
+  constructor(db: Queryable, stores: AuthStores) {
+    this.keys = stores.apiKeys(db);
   }
 
   /** A new key and its secret, which exists only in this return value. */

@@ -8,7 +8,7 @@ import {
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
-import { SigningKeyRepository } from '../data/signingKeys.js';
+import type { AuthStores } from './ports.js';
 
 /** How long the current key id is trusted before the database is asked again (another process may rotate). */
 const CURRENT_KEY_CACHE_MS = 2_000;
@@ -65,6 +65,7 @@ export class SigningKeys {
 
   constructor(
     private readonly db: Database,
+    private readonly stores: AuthStores,
     private readonly graceS: number,
   ) {}
 
@@ -76,8 +77,8 @@ export class SigningKeys {
     const wanted = configured ? await fromPrivateJwk(configured) : undefined;
     return this.db.transaction(async (tx) => {
       // Replicas starting together must not each retire the other's brand-new key.
-      await tx.query('LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE');
-      const repo = new SigningKeyRepository(tx);
+      const repo = this.stores.signingKeys(tx);
+      await repo.lockForRotation();
       if (wanted) {
         if (!(await repo.exists(wanted.kid))) await repo.rotateTo(wanted);
       } else if (!(await repo.current())) {
@@ -93,8 +94,9 @@ export class SigningKeys {
   async rotate(): Promise<string> {
     const key = await generateSigningKey();
     await this.db.transaction(async (tx) => {
-      await tx.query('LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE');
-      await new SigningKeyRepository(tx).rotateTo(key);
+      const repo = this.stores.signingKeys(tx);
+      await repo.lockForRotation();
+      await repo.rotateTo(key);
     });
     this.cached = undefined;
     return key.kid;
@@ -107,7 +109,7 @@ export class SigningKeys {
       const hit = this.imported.get(this.cached.kid);
       if (hit) return hit;
     }
-    const record = await new SigningKeyRepository(this.db).current();
+    const record = await this.stores.signingKeys(this.db).current();
     if (!record) throw new Error('no current signing key');
     this.cached = { kid: record.kid, at: now };
     let active = this.imported.get(record.kid);
@@ -123,6 +125,6 @@ export class SigningKeys {
   }
 
   async jwks(): Promise<JSONWebKeySet> {
-    return { keys: await new SigningKeyRepository(this.db).published(this.graceS) };
+    return { keys: await this.stores.signingKeys(this.db).published(this.graceS) };
   }
 }

@@ -20,7 +20,7 @@ import {
   UnknownUserError,
 } from '../domain/errors.js';
 import { isRole } from '../domain/roles.js';
-import type { UserRecord } from '../data/users.js';
+import type { UserRecord } from '../domain/ports.js';
 
 export interface AuthDeps {
   readonly accounts: Accounts;
