@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: the public federation benchmark against Brigade's gateway and its peers.
  *
- *   npm run bench -- [--scenario all|guild|brigade|memory|workers|startup] [--quick] [--only apollo,floor] [--warmup 10]
+ *   npm run bench -- [--scenario all|guild|brigade|memory|workers|startup|live] [--quick] [--only apollo,floor] [--warmup 10]
  *                    [--runs 3] [--duration 20] [--connections 50] [--delay 0] [--no-pin] [--budget-min 10]
  *                    [--memory-requests 100000] [--memory-max-s 120] [--overhead-samples 300]
  *                    [--compare <checkout dir>] [--processes 1,6] [--warm-runs 2] [--keep-tmp]
+ *                    [--subscribers 2000] [--customers 100] [--orders-per-second 10]
  *
  * Gateways: brigade, apollo (the baseline every ratio refers to), hive, hive-jit, floor. `all` = guild, brigade
  * and memory (workers is separate: it needs both cores for the gateway; startup too: it measures `npm start`,
- * unpinned, optionally next to another checkout given by --compare).
+ * unpinned, optionally next to another checkout given by --compare; live too: subscriptions, see live.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
@@ -17,6 +18,7 @@ import { memoryTable, runBrigadeScenarios, runMemoryScenario, scenarioTable } fr
 import { GUILD_GATEWAYS } from './guild/gateways.js';
 import { runWorkersScenario, workersTable } from './workers.js';
 import { THIS_CHECKOUT, runStartupScenario, startupTable } from './startup.js';
+import { liveTable, runLiveScenario } from './live.js';
 import { runGuildScenario } from './guild/scenario.js';
 import { hasTaskset, pinSelf, stopAll } from './lib/proc.js';
 import { markdownTable } from './lib/report.js';
@@ -43,12 +45,15 @@ async function main(): Promise<void> {
       processes: { type: 'string', default: '1' },
       'warm-runs': { type: 'string', default: '2' },
       'keep-tmp': { type: 'boolean', default: false },
+      subscribers: { type: 'string' },
+      customers: { type: 'string' },
+      'orders-per-second': { type: 'string' },
     },
   });
   const scenarios = new Set(values.scenario === 'all' ? ['guild', 'brigade', 'memory'] : values.scenario!.split(','));
   for (const scenario of scenarios) {
-    if (!['guild', 'brigade', 'memory', 'workers', 'startup'].includes(scenario)) {
-      throw new Error(`unknown --scenario ${scenario}; known: all, guild, brigade, memory, workers, startup`);
+    if (!['guild', 'brigade', 'memory', 'workers', 'startup', 'live'].includes(scenario)) {
+      throw new Error(`unknown --scenario ${scenario}; known: all, guild, brigade, memory, workers, startup, live`);
     }
   }
   const number = (name: string, raw: string | undefined, fallback: number): number => {
@@ -202,6 +207,35 @@ async function main(): Promise<void> {
           "(PGlite's cluster template made again) and, in this checkout, the build redone: a fresh clone's first start. Warm = a restart on the same data.",
         '',
         startupTable(startup),
+      ].join('\n'),
+    );
+  }
+
+  if (scenarios.has('live')) {
+    const subscribers = Math.max(2, number('subscribers', values.subscribers, values.quick ? 200 : 2_000));
+    const customers = Math.max(1, number('customers', values.customers, values.quick ? 20 : 100));
+    const ordersPerSecond = Math.max(1, number('orders-per-second', values['orders-per-second'], 10));
+    const live = await runLiveScenario({
+      subscribers,
+      customers,
+      ordersPerSecond,
+      durationS,
+      gatewayCpus: pin ? '1' : undefined,
+      subgraphCpus: pin ? '0' : undefined,
+      log,
+    });
+    raw.live = live;
+    sections.push(
+      [
+        '## Live updates (subscriptions)',
+        '',
+        `${placement} Subscribers in the bench process over loopback, half GraphQL over SSE, half Apollo multipart: ` +
+          `${customers} customers each watching myOrderUpdates in several tabs, the rest anonymous drinkStockChanged watchers. ` +
+          `One-drink orders placed at ${ordersPerSecond}/s for ${durationS} s; each reaches its customer's tabs and every stock watcher. ` +
+          'Latency: client arrival − the order\'s updatedAt (set by the committing statement; same clock). RSS per 1,000: (gateway RSS with every ' +
+          'subscription open − before) / subscriptions × 1,000. CPU per event: gateway CPU time over the load window / events delivered.',
+        '',
+        liveTable(live),
       ].join('\n'),
     );
   }

@@ -16,7 +16,10 @@ import type { GatewayContext } from './context.js';
  * path comes back as null with an UNAUTHENTICATED or FORBIDDEN error. The decisions come from the operation
  * analysis, which follows supergraph reloads (it is updated before Apollo Server sees a new schema).
  */
-export function withAuthorization(gateway: ApolloGateway, analysis: Analysis): GatewayInterface {
+/** What the gateway layers (authorization, subscriptions) wrap: Apollo Gateway's loading and executing. */
+export type ExecutingGateway = Pick<ApolloGateway, 'load' | 'onSchemaLoadOrUpdate' | 'stop'>;
+
+export function withAuthorization(gateway: ExecutingGateway, analysis: Analysis): ExecutingGateway {
   // The gateway caches query plans by queryHash: a filtered document must not share its plan. Keyed by the
   // filtered text itself (what was removed can depend on @skip/@include values), printed once per filter result.
   const planKeys = new WeakMap<FilterResult, string>();

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { REQUEST_BODY_DEFAULTS } from './plugins/requestBody.js';
 import { loadProtectionConfig, type ProtectionConfig } from './protectionConfig.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './subscriptions/index.js';
 
 export interface GatewayConfig extends ServiceConfig {
   /** The composed supergraph; watched and reloaded when it changes. */
@@ -28,6 +29,8 @@ export interface GatewayConfig extends ServiceConfig {
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
   readonly otlpEndpoint?: string;
   readonly otelServiceName: string;
+  /** Live streams: per-viewer cap, per-subscriber buffer, heartbeat (subscriptions/index.ts has the defaults). */
+  readonly subscriptions: SubscriptionLimits;
   /** `API_KEY_CACHE_TTL_MS`: a verified API key is trusted this long; the bound on a revocation's delay. */
   readonly apiKeyCacheTtlMs: number;
   /** `API_KEY_NEGATIVE_CACHE_TTL_MS`: a refused API key is refused this long without asking auth again. */
@@ -49,6 +52,9 @@ const schema = z.object({
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
+  SUBSCRIPTIONS_PER_VIEWER: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.maxPerViewer),
+  SUBSCRIPTION_QUEUE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.queueLimit),
+  SUBSCRIPTION_HEARTBEAT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_SUBSCRIPTION_LIMITS.heartbeatMs),
   // At most a minute: the revocation bound must stay "a few seconds" unless an operator chooses otherwise.
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   API_KEY_NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
@@ -78,6 +84,11 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     otelServiceName: own.OTEL_SERVICE_NAME,
+    subscriptions: {
+      maxPerViewer: own.SUBSCRIPTIONS_PER_VIEWER,
+      queueLimit: own.SUBSCRIPTION_QUEUE_LIMIT,
+      heartbeatMs: own.SUBSCRIPTION_HEARTBEAT_MS,
+    },
     apiKeyCacheTtlMs: own.API_KEY_CACHE_TTL_MS,
     apiKeyNegativeCacheTtlMs: own.API_KEY_NEGATIVE_CACHE_TTL_MS,
   };

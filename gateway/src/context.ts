@@ -1,5 +1,6 @@
 import type { BaseContext } from '@apollo/server';
 import type { Logger, Viewer } from '@brigade/platform';
+import type { SubscriptionSlot } from './subscriptions/index.js';
 
 /** Per-request state of the gateway, handed to plugins and data sources. */
 export interface GatewayContext extends BaseContext {
@@ -11,4 +12,6 @@ export interface GatewayContext extends BaseContext {
   readonly clientIp: string;
   /** The HTTP response this operation answers, so the access log knows it was logged (see observability). */
   readonly httpResponse?: object;
+  /** Present on a streaming request: where the pipeline records an admitted subscription. */
+  readonly subscription?: SubscriptionSlot;
 }

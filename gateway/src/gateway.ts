@@ -33,6 +33,8 @@ import { persistedOperationsPlugin } from './plugins/persistedOperations.js';
 import { queryTextPlugin } from './plugins/queryText.js';
 import { rateLimitPlugin } from './plugins/rateLimit.js';
 import { requestBodyPlugin } from './plugins/requestBody.js';
+import { subscriptionsPlugin } from './plugins/subscriptions.js';
+import { createSubscriptions, type Subscriptions } from './subscriptions/index.js';
 import { connectRedis } from './redis.js';
 import { subgraphsOf } from './subgraphHealth.js';
 import { createTracing } from './tracing.js';
@@ -42,6 +44,8 @@ export interface Gateway extends HttpApp {
   readonly config: GatewayConfig;
   /** Prometheus registry and hooks (`onReject` for rate limiters). */
   readonly metrics: GatewayMetrics;
+  /** Live streams (subscriptions/): what is open, for tests and operations. */
+  readonly subscriptions: Pick<Subscriptions, 'stats'>;
 }
 
 /**
@@ -61,6 +65,15 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const jwksUrl = config.jwksUrl ?? authJwksUrl(initialSdl);
   const analysis = new Analysis(p.limits);
   const limits = { ...p.limits, onReject: metrics.onReject };
+  const formatError = createGatewayErrorFormatter({ production, exposeLimits: p.limits.exposeLimits, hideSuggestions: p.hideSuggestions });
+  const subscriptions = createSubscriptions({
+    logger,
+    registry: metrics.registry,
+    minter: new CredentialMinter('gateway', config.signingKey),
+    routingUrl: (name, url) => config.subgraphUrls[name] ?? url,
+    formatError: formatError as never,
+    limits: config.subscriptions,
+  });
 
   // The pipeline, in order: each plugin's HTTP stage runs in this order before any GraphQL (README, "The gateway").
   const plugins: GatewayPlugin[] = [
@@ -87,6 +100,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     operationLimitsPlugin({ ...limits, analysis }),
     costPlugin({ ...limits, analysis }),
     listInputsPlugin(limits),
+    subscriptionsPlugin(subscriptions),
     landingPagePlugin({ production }),
   ];
   const pipeline = createPipeline(plugins, {
@@ -116,12 +130,12 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: withAuthorization(federation.gateway, analysis),
+    gateway: subscriptions.wrap(withAuthorization(subscriptions.intercept(federation.gateway), analysis)),
     ...pipeline.apolloOptions,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: p.hideSuggestions,
-    formatError: createGatewayErrorFormatter({ production, exposeLimits: p.limits.exposeLimits, hideSuggestions: p.hideSuggestions }),
+    formatError,
     maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,
     logger,
@@ -130,10 +144,13 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     plugins: pipeline.apolloPlugins,
   });
   await apollo.start();
+  subscriptions.attach(apollo);
 
   const app = createHttpApp({
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    // Open streams end first (SHUTTING_DOWN), so clients reconnect elsewhere and the drain is not held up.
+    onDrain: () => subscriptions.drain(),
     onStop: async () => {
       await apollo.stop();
       await federation.close();
@@ -160,7 +177,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       '/.well-known/jwks.json': createJwksProxy(jwksUrl),
     },
   });
-  return Object.assign(app, { apollo, config, metrics });
+  return Object.assign(app, { apollo, config, metrics, subscriptions: { stats: () => subscriptions.stats() } });
 }
 
 function notFound(): never {

@@ -89,7 +89,20 @@ export function enforceDirectives<R extends Resolvers>(typeDefs: DocumentNode, r
   for (const [coordinate, policy] of readPolicies(typeDefs)) {
     const [type, field] = coordinate.split('.') as [string, string];
     const typeResolvers = (out[type] ??= {});
-    const original = typeResolvers[field] as GraphQLFieldResolver<unknown, { viewer: Viewer }> | undefined;
+    const current = typeResolvers[field];
+    if (typeof current === 'object' && current !== null && 'subscribe' in current) {
+      // A subscription field: the check runs when the subscription starts, before any event.
+      const { subscribe } = current as { subscribe: GraphQLFieldResolver<unknown, { viewer: Viewer }> };
+      typeResolvers[field] = {
+        ...current,
+        subscribe: (parent: unknown, args: unknown, context: { viewer: Viewer }, info: never) => {
+          checkPolicy(context.viewer, policy);
+          return subscribe(parent, args as never, context, info);
+        },
+      };
+      continue;
+    }
+    const original = current as GraphQLFieldResolver<unknown, { viewer: Viewer }> | undefined;
     typeResolvers[field] = (parent: unknown, args: unknown, context: { viewer: Viewer }, info: never) => {
       checkPolicy(context.viewer, policy);
       return original

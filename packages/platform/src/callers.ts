@@ -37,7 +37,20 @@ export function enforceCallers<R extends Resolvers>(typeDefs: DocumentNode, reso
       for (const [caller, fields] of Object.entries(callers)) if (fields !== 'public' && fields.includes(coordinate)) allowed.add(caller);
       if (allowed.size === Object.keys(callers).length) continue;
       const typeResolvers = (out[type] ??= {});
-      const original = typeResolvers[name] as GraphQLFieldResolver<unknown, { caller: string }> | undefined;
+      const current = typeResolvers[name];
+      if (typeof current === 'object' && current !== null && 'subscribe' in current) {
+        // A subscription field: the caller is checked when the subscription starts.
+        const { subscribe } = current as { subscribe: GraphQLFieldResolver<unknown, { caller: string }> };
+        typeResolvers[name] = {
+          ...current,
+          subscribe: (parent: unknown, args: unknown, context: { caller: string }, info: never) => {
+            if (!allowed.has(context.caller)) throw new ForbiddenError('Internal operation.');
+            return subscribe(parent, args as never, context, info);
+          },
+        };
+        continue;
+      }
+      const original = current as GraphQLFieldResolver<unknown, { caller: string }> | undefined;
       typeResolvers[name] = (parent: unknown, args: unknown, context: { caller: string }, info: never) => {
         if (!allowed.has(context.caller)) throw new ForbiddenError('Internal operation.');
         return original ? original(parent, args as never, context, info) : (parent as Record<string, unknown> | null)?.[name];

@@ -162,6 +162,8 @@ export function createHttpApp(options: {
   routes: Record<string, Route>;
   logger: Logger;
   shutdownTimeoutMs: number;
+  /** Called as soon as stop() begins, before waiting for in-flight requests: end long-lived streams here. */
+  onDrain?: () => void;
   onStop?: () => Promise<void>;
 }): HttpApp {
   let inFlight = 0;
@@ -209,6 +211,7 @@ export function createHttpApp(options: {
     stop() {
       stopping ??= (async () => {
         draining = true;
+        options.onDrain?.();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         if (inFlight > 0) {

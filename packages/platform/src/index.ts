@@ -15,5 +15,6 @@ export * from './viewer.js';
 export * from './seedMenu.js';
 export * from './runService.js';
 export * from './batchLoader.js';
+export * from './liveFeed.js';
 export * from './textInputs.js';
 export * from './callers.js';

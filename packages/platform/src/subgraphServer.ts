@@ -3,7 +3,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { enforceDirectives } from './authorization.js';
 import { enforceCallers, type Callers } from './callers.js';
 import { validateTextInputs, type TextInputErrors } from './textInputs.js';
@@ -102,11 +104,25 @@ export async function createSubgraphServer<Deps extends object>(
   });
   await apollo.start();
   const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
-  const metrics = subgraphMetrics(options.name);
+  const openStreams = new Set<ServerResponse>();
+  const metrics = subgraphMetrics(options.name, () => openStreams.size);
+  // Subscriptions (and any operation a client asks to stream) over GraphQL-over-SSE, distinct connections
+  // mode: what the Brigade gateway, Hive Gateway and other routers speak to subgraphs. The context comes
+  // from the credential checked below, never from the stream itself.
+  const streamContexts = new WeakMap<IncomingMessage, SubgraphContext & Deps>();
+  const sse = createSseHandler<Record<string, unknown>>({
+    schema,
+    authenticate: () => null,
+    context: (req) => streamContexts.get(req.raw) as unknown as Record<string, unknown>,
+  });
 
   const app = createHttpApp({
     logger,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    // Streams never finish on their own: ending them lets subscribers (the gateway) re-subscribe elsewhere.
+    onDrain: () => {
+      for (const res of openStreams) res.end();
+    },
     onStop: async () => {
       await apollo.stop();
       await options.onStop?.();
@@ -149,6 +165,23 @@ export async function createSubgraphServer<Deps extends object>(
           log.warn({ reason: error instanceof CredentialError ? error.message : 'error' }, 'credential refused');
           return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid service credential.'), requestId);
         }
+        if (/\btext\/event-stream\b/i.test(String(req.headers.accept ?? ''))) {
+          streamContexts.set(req, {
+            ...options.deps,
+            ...options.requestDeps?.(),
+            viewer: claims.viewer,
+            caller: claims.issuer,
+            requestId,
+            logger: log,
+          });
+          log.info({ caller: claims.issuer }, 'stream opened');
+          openStreams.add(res);
+          res.once('close', () => {
+            openStreams.delete(res);
+            log.info({ durationMs: Math.round(performance.now() - started) }, 'stream closed');
+          });
+          return sse(req, res);
+        }
         const request = await toGraphQLRequest(req, bodyLimit);
         if (deadline !== undefined && deadline <= Date.now()) {
           // Nobody waits for the answer any more: starting now would only do work its caller believes failed.
@@ -186,7 +219,7 @@ export async function createSubgraphServer<Deps extends object>(
 }
 
 /** Per-server registry (several servers share a process in tests); operation names capped so labels stay bounded. */
-function subgraphMetrics(subgraph: string) {
+function subgraphMetrics(subgraph: string, openStreams: () => number) {
   const registry = new Registry();
   registry.setDefaultLabels({ subgraph });
   collectDefaultMetrics({ register: registry });
@@ -203,6 +236,14 @@ function subgraphMetrics(subgraph: string) {
     labelNames,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'brigade_subgraph_streams_open',
+    help: 'Subscription streams (GraphQL over SSE) this subgraph is serving.',
+    registers: [registry],
+    collect() {
+      this.set(openStreams());
+    },
   });
   const names = new Set<string>();
   return {

@@ -48,7 +48,21 @@ export function validateTextInputs<R extends Resolvers>(typeDefs: DocumentNode, 
       const name = field.name.value;
       const coordinate = `${type}.${name}`;
       const typeResolvers = (out[type] ??= {});
-      const original = typeResolvers[name] as GraphQLFieldResolver<unknown, unknown> | undefined;
+      const current = typeResolvers[name];
+      if (typeof current === 'object' && current !== null && 'subscribe' in current) {
+        // A subscription field: its arguments are checked when the subscription starts.
+        const { subscribe } = current as { subscribe: GraphQLFieldResolver<unknown, unknown> };
+        typeResolvers[name] = {
+          ...current,
+          subscribe: (parent: unknown, args: Record<string, unknown>, context: unknown, info: never) => {
+            const bad = findBadText(args, '');
+            if (bad) throw errors[coordinate]?.() ?? new BadUserInputError(BAD_TEXT_MESSAGE, bad);
+            return subscribe(parent, args, context, info);
+          },
+        };
+        continue;
+      }
+      const original = current as GraphQLFieldResolver<unknown, unknown> | undefined;
       typeResolvers[name] = (parent: unknown, args: Record<string, unknown>, context: unknown, info: never) => {
         const bad = findBadText(args, '');
         if (bad) throw errors[coordinate]?.() ?? new BadUserInputError(BAD_TEXT_MESSAGE, bad);

@@ -60,6 +60,8 @@ export interface Stack extends GraphQLClient {
   readonly services: Record<ServiceName, StackService>;
   readonly keyring: ServiceKeyring;
   readonly admin: { email: string; password: string };
+  /** The variables a service was started with (to start another replica of it on the same database). */
+  envOf(name: ServiceName): Env;
   stop(): Promise<void>;
 }
 
@@ -213,6 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     services,
     keyring,
     admin: ADMIN,
+    envOf: (name) => envFor(name, 0),
     async stop() {
       // The gateway first, so nothing new reaches the subgraphs while they close.
       await services.gateway?.stop();

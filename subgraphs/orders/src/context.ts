@@ -1,8 +1,9 @@
 import type {
   BatchLoader,
+  LiveFeed,
   SubgraphContext,
 } from '@brigade/platform';
-import type { OrdersRepository } from './data/ordersRepository.js';
+import type { OrderChange, OrdersRepository } from './data/ordersRepository.js';
 import type { Order, OrderLine } from './domain/order.js';
 import type { PlaceOrderSaga } from './domain/placeOrder.js';
 import type { StationPort } from './domain/ports.js';
@@ -11,6 +12,8 @@ export interface OrdersDeps {
   readonly orders: OrdersRepository;
   readonly saga: PlaceOrderSaga;
   readonly stations: StationPort;
+  /** Every committed change of a visible order, for subscriptions. */
+  readonly orderEvents: LiveFeed<OrderChange>;
 }
 
 /** Per request: one SQL for every order (or order's lines) the request resolves. */

@@ -4,6 +4,7 @@ import {
   createLogger,
   createSubgraphServer,
   CredentialMinter,
+  LiveFeed,
   CredentialVerifier,
   migrate,
   openDatabase,
@@ -18,7 +19,7 @@ import { MenuClient } from './clients/menuClient.js';
 import { StationsClient } from './clients/stationsClient.js';
 import type { OrdersConfig } from './config.js';
 import type { OrdersDeps, OrdersRequestDeps } from './context.js';
-import { OrdersRepository } from './data/ordersRepository.js';
+import { OrdersRepository, parseOrderChange } from './data/ordersRepository.js';
 import { PlaceOrderSaga, type SagaFaults } from './domain/placeOrder.js';
 import { RecoverySweeper } from './domain/recovery.js';
 import { resolvers } from './resolvers/index.js';
@@ -51,6 +52,7 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
     const minter = new CredentialMinter(name, config.signingKey);
     const client = (target: string, url: string, timeoutMs: number) => new ServiceClient({ minter, target, url, timeoutMs });
     const orders = new OrdersRepository(db);
+    const orderEvents = await LiveFeed.open(db, 'order_changed', parseOrderChange, logger);
     const stations = new StationsClient(
       Object.fromEntries(
         STATIONS.map((s) => [s, client(s, config.stationUrls[s], config.stationTimeoutMs)]),
@@ -89,7 +91,7 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       name,
       typeDefs,
       resolvers: resolvers as never,
-      deps: { orders, saga, stations },
+      deps: { orders, saga, stations, orderEvents },
       requestDeps: (): OrdersRequestDeps => ({
         orderLoader: new BatchLoader((ids) => orders.getMany(ids)),
         lineLoader: new BatchLoader((ids) => orders.linesOfMany(ids)),
@@ -103,6 +105,7 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       onStop: async () => {
         clearInterval(timer);
         await Promise.all([sweeper.idle(), saga.idle()]);
+        await orderEvents.close();
         await db.close();
       },
     });

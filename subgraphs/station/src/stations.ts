@@ -21,5 +21,9 @@ const TEMPLATE_URL = new URL('../schema.graphql', import.meta.url);
 export function renderStationSdl(profile: StationProfile): string {
   const template = readFileSync(TEMPLATE_URL, 'utf8');
   const body = template.replace(/^(#.*\n)+/, '');
-  return `# Generated from subgraphs/station/schema.graphql by \`npm run compose\` — edit the template.\n${body.replaceAll('__ITEM__', profile.itemType)}`;
+  return `# Generated from subgraphs/station/schema.graphql by \`npm run compose\` — edit the template.\n${body.replaceAll('__ITEM__', profile.itemType).replaceAll('__item__', camelCase(profile.itemType))}`;
+}
+
+function camelCase(typeName: string): string {
+  return typeName.charAt(0).toLowerCase() + typeName.slice(1);
 }

@@ -4,6 +4,7 @@ import {
   createSubgraphServer,
   CredentialMinter,
   CredentialVerifier,
+  LiveFeed,
   migrate,
   openDatabase,
   SEED_MENU,
@@ -14,7 +15,7 @@ import {
 import type { DocumentNode } from 'graphql';
 import { gql } from 'graphql-tag';
 import type { StationConfig } from './config.js';
-import type { StationDeps, StationRequestDeps } from './context.js';
+import { parseStockChange, type StationDeps, type StationRequestDeps } from './context.js';
 import { MenuCatalog } from './data/menuCatalog.js';
 import { ReservationRepository } from './data/reservationRepository.js';
 import { StockRepository } from './data/stockRepository.js';
@@ -44,9 +45,11 @@ export async function createServer(config: StationConfig): Promise<SubgraphServe
   const logger = createLogger(profile.station, { level: config.logLevel });
   const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
   let sweeper: NodeJS.Timeout | undefined;
+  let stockEvents: LiveFeed<ReturnType<typeof parseStockChange>> | undefined;
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     const stock = new StockRepository(db);
+    stockEvents = await LiveFeed.open(db, 'stock_changed', parseStockChange, logger);
     const seed = SEED_MENU.filter((item) => item.station === profile.station);
     if (await stock.seedOnce(seed)) logger.info({ items: seed.length }, 'seeded the stock');
     const reservations = new ReservationRepository(db, config.reservationTtlMs);
@@ -76,7 +79,7 @@ export async function createServer(config: StationConfig): Promise<SubgraphServe
       name: profile.station,
       typeDefs: typeDefsFor(profile),
       resolvers: createResolvers(profile) as never,
-      deps: { stock, reservations, menu },
+      deps: { stock, reservations, menu, stockEvents },
       requestDeps: (): StationRequestDeps => ({ stockLoader: new BatchLoader((ids) => stock.quantities(ids)) }),
       callers: CALLERS,
       verifier: new CredentialVerifier(profile.station, config.trustedKeys, ACCEPTED_ISSUERS),
@@ -87,11 +90,13 @@ export async function createServer(config: StationConfig): Promise<SubgraphServe
       onStop: async () => {
         clearInterval(sweeper);
         await sweeping;
+        await stockEvents?.close();
         await db.close();
       },
     });
   } catch (error) {
     clearInterval(sweeper);
+    await stockEvents?.close();
     await db.close();
     throw error;
   }

@@ -10,7 +10,20 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Which engine serves this database, for logs and health. */
   readonly engine: 'pglite' | 'postgres';
+  /**
+   * Calls `onPayload` with every NOTIFY on `<schema>_<topic>` (the service's schema; `public` on PGlite),
+   * delivered after the notifying transaction commits. Resolves once listening; the returned function stops.
+   */
+  listen(topic: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+const TOPIC = /^[a-z_][a-z0-9_]{0,30}$/;
+
+/** The NOTIFY channel of a topic in a schema: a plain lower-case identifier, so LISTEN needs no quoting. */
+export function notifyChannel(schema: string, topic: string): string {
+  if (!TOPIC.test(topic)) throw new Error(`invalid notification topic: ${topic}`);
+  return `${schema}_${topic}`;
 }
 
 export interface DatabaseOptions {

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Database, Queryable } from './database.js';
+import { notifyChannel, type Database, type Queryable } from './database.js';
 
 /**
  * PostgreSQL allocates and touches its shared buffers at start: the default 128 MB was most of each
@@ -40,6 +40,11 @@ export async function openPGlite(dataDir?: string, options: { durable?: boolean 
           exec: async (sql) => void (await tx.exec(sql)),
         } satisfies Queryable),
       ),
+    // One process, one connection: PGlite delivers its own NOTIFYs once the transaction commits.
+    listen: async (topic, onPayload) => {
+      const stop = await db.listen(notifyChannel('public', topic), onPayload);
+      return () => stop();
+    },
     close: () => db.close(),
   };
 }

@@ -13,6 +13,7 @@ interface OrderRow {
   cancelled_by: string | null;
   created_at: Date | string;
   updated_at: Date | string;
+  version: number;
 }
 
 interface LineRow {
@@ -25,7 +26,7 @@ interface LineRow {
   name: string;
 }
 
-const ORDER_COLUMNS = 'id, customer_id, status, total_cents, currency, rejection, cancelled_by, created_at, updated_at';
+const ORDER_COLUMNS = 'id, customer_id, status, total_cents, currency, rejection, cancelled_by, created_at, updated_at, version';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isOrderId(id: string): boolean {
@@ -254,6 +255,18 @@ async function insertLines(tx: Queryable, orderId: string, lines: readonly Order
   );
 }
 
+/** An order's change as its trigger announced it (see migrations/003_order_events.sql). */
+export interface OrderChange {
+  readonly order: Order;
+  /** The stations the order has lines at. */
+  readonly stations: readonly StationName[];
+}
+
+export function parseOrderChange(payload: string): OrderChange {
+  const row = JSON.parse(payload) as Omit<OrderRow, 'rejection'> & { stations: StationName[] };
+  return { order: toOrder({ ...row, rejection: null }), stations: row.stations };
+}
+
 function toOrder(row: OrderRow): Order {
   return {
     id: row.id,
@@ -265,5 +278,6 @@ function toOrder(row: OrderRow): Order {
     cancelledBy: row.cancelled_by,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    version: Number(row.version),
   };
 }

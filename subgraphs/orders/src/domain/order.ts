@@ -22,6 +22,8 @@ export interface Order {
   readonly cancelledBy: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** 1 when placed, +1 on every later change: clients drop an event older than what they have. */
+  readonly version: number;
 }
 
 export type RejectionReason = 'OUT_OF_STOCK' | 'UNKNOWN_ITEM' | 'STATION_UNAVAILABLE';

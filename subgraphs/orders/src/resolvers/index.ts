@@ -12,7 +12,7 @@ import {
 } from '@brigade/platform';
 import { GraphQLScalarType, Kind } from 'graphql';
 import type { OrdersContext } from '../context.js';
-import type { PageQuery } from '../data/ordersRepository.js';
+import type { OrderChange, PageQuery } from '../data/ordersRepository.js';
 import { DEFAULT_PAGE, InvalidCursorError, MAX_PAGE, decodeCursor, encodeCursor } from '../domain/cursor.js';
 import { InvalidTransitionError, OrderForbiddenError, OrderNotFoundError } from '../domain/errors.js';
 import { InvalidOrderError, type Order, type OrderLine, type PlaceOrderOutcome, type RequestedLine } from '../domain/order.js';
@@ -113,8 +113,58 @@ const DateTime = new GraphQLScalarType<Date, string>({
   },
 });
 
+/** Delivers each order's changes once and in order: an event not newer than the last one sent is dropped. */
+function newerOnly(): (change: OrderChange) => boolean {
+  const last = new Map<string, number>();
+  return ({ order }) => {
+    if ((last.get(order.id) ?? 0) >= order.version) return false;
+    // Bounded on a long-lived board: forgetting old orders only risks re-sending a stale event of theirs.
+    if (last.size >= 10_000) last.clear();
+    last.set(order.id, order.version);
+    return true;
+  };
+}
+
+const STATION_OF = { KITCHEN: 'kitchen', BAR: 'bar', BAKERY: 'bakery' } as const;
+
 export const resolvers = {
   DateTime,
+  Subscription: {
+    orderUpdated: {
+      subscribe: async (_: unknown, args: { id: string }, ctx: OrdersContext) => {
+        const order = await ctx.orders.get(args.id);
+        if (!order || !isVisible(order.status)) throw new NotFoundError('No such order.');
+        if (!visibleTo(ctx.viewer, order)) throw new ForbiddenError('This order belongs to another customer.');
+        return ctx.orderEvents.subscribe({
+          filter: (change) => change.order.id === order.id,
+          accept: newerOnly(),
+          // Read again once subscribed, so no change committed in between is missed.
+          first: async () => {
+            const now = await ctx.orders.get(order.id);
+            return now && { order: now, stations: [] };
+          },
+        });
+      },
+      resolve: (change: OrderChange) => change.order,
+    },
+    myOrderUpdates: {
+      subscribe: (_: unknown, _args: unknown, ctx: OrdersContext) => {
+        const customerId = userId(ctx.viewer);
+        return ctx.orderEvents.subscribe({ filter: (change) => change.order.customerId === customerId, accept: newerOnly() });
+      },
+      resolve: (change: OrderChange) => change.order,
+    },
+    orderBoard: {
+      subscribe: (_: unknown, args: { station?: keyof typeof STATION_OF | null }, ctx: OrdersContext) => {
+        const station = args.station ? STATION_OF[args.station] : undefined;
+        return ctx.orderEvents.subscribe({
+          filter: (change) => !station || change.stations.includes(station),
+          accept: newerOnly(),
+        });
+      },
+      resolve: (change: OrderChange) => change.order,
+    },
+  },
   Query: {
     order: async (_: unknown, args: { id: string }, ctx: OrdersContext) => {
       const order = await ctx.orderLoader.load(args.id);

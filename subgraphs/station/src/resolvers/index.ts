@@ -1,5 +1,5 @@
 import { BadUserInputError, NotFoundError, ServiceUnavailableError } from '@brigade/platform';
-import type { StationContext } from '../context.js';
+import type { StationContext, StockChange } from '../context.js';
 import { MenuUnavailableError } from '../data/menuCatalog.js';
 import { ValidationError, normalizeLines, validateRestock, type Reservation } from '../domain/reservation.js';
 import type { StationProfile } from '../stations.js';
@@ -28,6 +28,12 @@ export function createResolvers(profile: StationProfile) {
   const { itemType } = profile;
   return {
     MenuItem: { __resolveType: () => itemType },
+    Subscription: {
+      [`${itemType.charAt(0).toLowerCase()}${itemType.slice(1)}StockChanged`]: {
+        subscribe: (_: unknown, _args: unknown, ctx: StationContext) => ctx.stockEvents.subscribe(),
+        resolve: (change: StockChange): StockItem => ({ id: change.id, stock: change.stock }),
+      },
+    },
     [itemType]: {
       __resolveReference: async ({ id }: { id: string }, ctx: StationContext): Promise<StockItem> => ({
         id,
