@@ -1,4 +1,4 @@
-import type { TypedDocumentNode } from '@apollo/client';
+import type { ApolloCache, TypedDocumentNode } from '@apollo/client';
 import { useApolloClient } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from './api/errors.js';
@@ -7,6 +7,7 @@ import {
   DrinkStockDocument,
   MyOrderUpdatesDocument,
   OrderBoardUpdatesDocument,
+  OrderCardFragmentDoc,
   PastryStockDocument,
   type OrderBoardUpdatesSubscription,
   type OrderCardFragment,
@@ -22,6 +23,12 @@ interface LiveOptions<TData> {
   /** After a reconnection: what may have been missed while the stream was down should be fetched again. */
   readonly onResume?: () => void;
   readonly skip?: boolean;
+  /**
+   * Writes an event into the cache itself instead of letting Apollo Client do it (which it does
+   * unconditionally): for orders, whose events carry a version and may be older than what a query or a
+   * mutation already brought.
+   */
+  readonly write?: (cache: ApolloCache, data: TData) => void;
 }
 
 const MAX_BACKOFF_MS = 15_000;
@@ -63,7 +70,11 @@ export function useLive<TData, TVariables extends Record<string, unknown>>(
     started.current = true;
     const subscription = client
       // Results go into the cache: an Order or a Drink event updates that entity wherever it is shown.
-      .subscribe({ query: document, variables: JSON.parse(key) as TVariables })
+      .subscribe({
+        query: document,
+        variables: JSON.parse(key) as TVariables,
+        ...(handlers.current.write ? { fetchPolicy: 'no-cache' as const } : {}),
+      })
       .subscribe({
         next: (result) => {
           if (result.error) {
@@ -76,7 +87,9 @@ export function useLive<TData, TVariables extends Record<string, unknown>>(
           }
           failures.current = 0;
           setState('live');
-          if (result.data) handlers.current.onEvent?.(result.data as TData);
+          if (!result.data) return;
+          handlers.current.write?.(client.cache, result.data as TData);
+          handlers.current.onEvent?.(result.data as TData);
         },
         error: reconnect,
         complete: reconnect,
@@ -101,17 +114,39 @@ export function useLiveStock(onResume?: () => void): LiveState {
   return worst([drinks, dishes, pastries]);
 }
 
+/**
+ * Puts an order event into the cache unless the cache already holds that version or a later one (events
+ * and query answers can cross): every list showing the order re-renders from the cache.
+ */
+export function writeOrderIfNewer(cache: ApolloCache, order: OrderCardFragment): boolean {
+  const id = cache.identify(order);
+  if (!id) return false;
+  const known = cache.readFragment({ id, fragment: OrderCardFragmentDoc, fragmentName: 'OrderCard', returnPartialData: true });
+  if (known && typeof known.version === 'number' && known.version >= order.version) return false;
+  cache.writeFragment({ id, fragment: OrderCardFragmentDoc, fragmentName: 'OrderCard', data: order });
+  return true;
+}
+
 /** The signed-in customer's orders, live; `onNew` gets an order the page has not listed yet. */
 export function useLiveMyOrders(onNew: (order: OrderCardFragment) => void, onResume: () => void): LiveState {
   const { session } = useSession();
-  return useLive(MyOrderUpdatesDocument, {}, { skip: !session, onEvent: (data) => onNew(data.myOrderUpdates), onResume });
+  return useLive(MyOrderUpdatesDocument, {}, {
+    skip: !session,
+    write: (cache, data) => writeOrderIfNewer(cache, data.myOrderUpdates),
+    onEvent: (data) => onNew(data.myOrderUpdates),
+    onResume,
+  });
 }
 
 export type BoardEvent = OrderBoardUpdatesSubscription['orderBoard'];
 
 /** Every new or changed order for the board (one station's, or all). */
 export function useLiveBoard(station: Station | null, onEvent: (order: BoardEvent) => void, onResume: () => void): LiveState {
-  return useLive(OrderBoardUpdatesDocument, { station }, { onEvent: (data) => onEvent(data.orderBoard), onResume });
+  return useLive(OrderBoardUpdatesDocument, { station }, {
+    write: (cache, data) => writeOrderIfNewer(cache, data.orderBoard),
+    onEvent: (data) => onEvent(data.orderBoard),
+    onResume,
+  });
 }
 
 function worst(states: LiveState[]): LiveState {

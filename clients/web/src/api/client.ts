@@ -39,15 +39,6 @@ export function createCache(): InMemoryCache {
       },
       // Values without an id: a newer copy replaces the older one whole.
       Money: { merge: true },
-      Order: {
-        // Live events and query answers can cross: an older version of an order never replaces a newer one.
-        merge(existing, incoming, { readField }) {
-          const had = readField<number>('version', existing);
-          const got = readField<number>('version', incoming);
-          if (typeof had === 'number' && typeof got === 'number' && got < had) return existing;
-          return { ...existing, ...incoming };
-        },
-      },
     },
   });
 }

@@ -51,7 +51,7 @@ export function BoardPage() {
   const live = useLiveBoard(
     station,
     (order) => {
-      setArrived((map) => new Map(map).set(order.id, order));
+      setArrived((map) => ((map.get(order.id)?.version ?? 0) >= order.version ? map : new Map(map).set(order.id, order)));
       // A new order joins its column's query too, so later changes reach it through the cache.
       if (!queries.some((q) => q.data?.orders.edges.some((e) => e.node.id === order.id))) void placed.refetch().catch(() => undefined);
     },
