@@ -11,6 +11,7 @@ import {
   type OrderStatus,
   type Station,
 } from '../graphql/generated.js';
+import { LiveNotice, useLiveBoard } from '../live.js';
 import { nextStatus } from '../rules.js';
 
 type BoardOrder = BoardQuery['orders']['edges'][number]['node'];
@@ -45,9 +46,20 @@ export function BoardPage() {
   const [cancel] = useMutation(CancelOrderDocument);
   const [actionError, setActionError] = useState<unknown>(null);
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
+  // New orders arrive live; changes to listed ones update them in the cache by themselves.
+  const [arrived, setArrived] = useState<ReadonlyMap<string, BoardOrder>>(new Map());
+  const live = useLiveBoard(
+    station,
+    (order) => {
+      setArrived((map) => ((map.get(order.id)?.version ?? 0) >= order.version ? map : new Map(map).set(order.id, order)));
+      // A new order joins its column's query too, so later changes reach it through the cache.
+      if (!queries.some((q) => q.data?.orders.edges.some((e) => e.node.id === order.id))) void placed.refetch().catch(() => undefined);
+    },
+    () => queries.forEach((q) => void q.refetch().catch(() => undefined)),
+  );
 
   // One list of every order loaded, by id: an order that moved on shows in its new status's column at once.
-  const byId = new Map<string, BoardOrder>();
+  const byId = new Map<string, BoardOrder>(arrived);
   for (const query of queries) for (const edge of query.data?.orders.edges ?? []) byId.set(edge.node.id, edge.node);
   const visible = [...byId.values()]
     .filter((order) => !station || order.lines.some((line) => line.menuItem.station === station))
@@ -88,6 +100,7 @@ export function BoardPage() {
         </select>
       </div>
       {queries.some((q) => q.loading && !q.data) && <Loading what="the board" />}
+      <LiveNotice state={live} />
       <ErrorMessage error={error} />
       <ErrorMessage error={actionError} />
       <div className="columns">

@@ -14,6 +14,7 @@ import {
   type RejectionReason,
   type Station,
 } from '../graphql/generated.js';
+import { LiveNotice, useLiveStock } from '../live.js';
 import { useCart, useSession, type CartLine } from '../state.js';
 
 const CATEGORIES: { category: Category; title: string }[] = [
@@ -23,12 +24,14 @@ const CATEGORIES: { category: Category; title: string }[] = [
 ];
 
 export function MenuPage() {
-  const { data, loading, error } = useQuery(MenuDocument);
+  const { data, loading, error, refetch } = useQuery(MenuDocument);
+  const live = useLiveStock(() => void refetch().catch(() => undefined));
   const items = data?.menu ?? [];
   return (
     <div className="menu-layout">
       <section aria-labelledby="menu-title">
         <h1 id="menu-title">Menu</h1>
+        <LiveNotice state={live} />
         {loading && !data && <Loading what="the menu" />}
         <ErrorMessage error={error} />
         {CATEGORIES.map(({ category, title }) => {
