@@ -29,8 +29,8 @@ export function OrderCard({
       </p>
       <ul className="order-lines">
         {order.lines.map((line, index) => (
-          <li key={index} className={highlight && line.menuItem.station === highlight ? 'mine' : undefined}>
-            {line.quantity} × {line.menuItem.name} <span className="muted">{formatMoney(line.subtotal)}</span>
+          <li key={index} className={highlight && line.menuItem?.station === highlight ? 'mine' : undefined}>
+            {line.quantity} × {line.name} <span className="muted">{formatMoney(line.subtotal)}</span>
           </li>
         ))}
       </ul>

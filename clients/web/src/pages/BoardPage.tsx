@@ -61,8 +61,9 @@ export function BoardPage() {
   // One list of every order loaded, by id: an order that moved on shows in its new status's column at once.
   const byId = new Map<string, BoardOrder>(arrived);
   for (const query of queries) for (const edge of query.data?.orders.edges ?? []) byId.set(edge.node.id, edge.node);
+  // A line whose item cannot be looked up right now (menu down) counts for every station: seen twice, never missed.
   const visible = [...byId.values()]
-    .filter((order) => !station || order.lines.some((line) => line.menuItem.station === station))
+    .filter((order) => !station || order.lines.some((line) => !line.menuItem || line.menuItem.station === station))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 
   async function act(id: string, run: () => Promise<unknown>) {
@@ -115,7 +116,7 @@ export function BoardPage() {
                 const next = nextStatus(order.status);
                 const busy = pending.has(order.id);
                 return (
-                  <OrderCard key={order.id} order={order} customer={order.customer.name} highlight={station}>
+                  <OrderCard key={order.id} order={order} customer={order.customer?.name ?? 'A customer'} highlight={station}>
                     {next && (
                       <button
                         type="button"
