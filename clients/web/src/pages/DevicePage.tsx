@@ -26,7 +26,7 @@ export function DevicePage() {
         <>
           <p>This browser runs the board with an API key; nobody needs to sign in.</p>
           <p>
-            <Link to="/board">Open the board</Link>
+            <Link to="/board">Show the orders</Link>
           </p>
           <button
             type="button"
