@@ -9,8 +9,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildWebApp } from '../clients/web/scripts/build.js';
-import { createWebServer } from '../clients/web/server/static.js';
 import { ROOT, compose, readSupergraphConfig, renderStationSchemas } from './lib/composition.js';
 
 const started = Date.now();
@@ -127,9 +125,12 @@ try {
   launch('gateway');
   // The web app builds (a few seconds) while the gateway starts; not earlier, so the first start's six
   // database initialisations keep the CPU to themselves.
+  // Loaded only now: Vite and codegen are heavy, and the services' start should not wait on them.
+  const { buildWebApp } = await import('../clients/web/scripts/build.js');
   const built = buildWebApp({ quiet: true, ...(process.env.WEB_DIST ? { outDir: process.env.WEB_DIST } : {}) });
   built.catch(() => undefined);
   await waitReady('gateway');
+  const { createWebServer } = await import('../clients/web/server/static.js');
   const web = createWebServer({ root: (await built).dist, graphqlUrl: `${gateway}/graphql` });
   webUrl = await web.listen(webPort, host);
 } catch (error) {

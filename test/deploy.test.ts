@@ -243,6 +243,8 @@ describe('docker-compose.yml', () => {
       ...Object.fromEntries(Object.entries<string>(compose.services.gateway.environment).map(([k, v]) => [k, interpolate(v, dotenv, new Set())])),
     });
     expect(Object.keys(gateway.subgraphUrls).sort()).toEqual([...SUBGRAPHS].sort());
+    // Published directly: the socket address is the client's, and a forged X-Forwarded-For buys nothing.
+    expect((gateway as unknown as { protection: { rateLimit: { trustProxy: boolean } } }).protection.rateLimit.trustProxy).toBe(false);
     // Production: only the web app's operations run, and the web app's origin may call from a browser.
     expect(gateway.protection.persisted).toMatchObject({ manifestPath: IMAGE_MANIFEST, enforce: true });
     expect(gateway.protection.cors.origins).toEqual(['http://localhost:8080']);
@@ -361,6 +363,10 @@ describe('deploy/k8s', () => {
       name: 'SUPERGRAPH_PATH',
       value: '/config/supergraph/supergraph.graphql',
     });
+    // Behind the Ingress controller: the client is the address it appends to X-Forwarded-For, or every client
+    // would share the controller's per-IP budget.
+    const gatewayConfig = (await loadServiceConfig('gateway', podEnv('gateway', keyring))) as unknown as { protection: { rateLimit: { trustProxy: boolean } } };
+    expect(gatewayConfig.protection.rateLimit.trustProxy).toBe(true);
     const gateway = await loadServiceConfig('gateway', podEnv('gateway', keyring));
     expect(gateway.protection.persisted).toMatchObject({ manifestPath: IMAGE_MANIFEST, enforce: true });
 

@@ -4,40 +4,42 @@ import type {
   GatewayGraphQLRequestContext,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
-import type { Logger } from '@brigade/platform';
 import { Kind, print, type OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
-import {
-  applyRemovals,
-  buildAuthorizationPolicy,
-  filterOperation,
-  type AuthorizationPolicy,
-} from './authorization/index.js';
+import type { Analysis } from './analysis/index.js';
+import { applyRemovals, type FilterResult } from './authorization/index.js';
 import type { GatewayContext } from './context.js';
 
 /**
  * Apollo Gateway with `@authenticated` / `@requiresScopes` enforced the way Apollo Router does: before
  * planning, the fields the caller may not see are removed from the operation; the rest runs; each removed
- * path comes back as null with an UNAUTHENTICATED or FORBIDDEN error. The policy follows supergraph reloads.
+ * path comes back as null with an UNAUTHENTICATED or FORBIDDEN error. The decisions come from the operation
+ * analysis, which follows supergraph reloads (it is updated before Apollo Server sees a new schema).
  */
-export function withAuthorization(gateway: ApolloGateway, logger: Logger): GatewayInterface {
-  let policy: AuthorizationPolicy | undefined;
-  // Registered before Apollo Server's own listener, so a reloaded schema never runs with the old policy.
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    try {
-      policy = buildAuthorizationPolicy(coreSupergraphSdl);
-    } catch (error) {
-      logger.error({ err: error }, 'authorization policy could not be built; refusing protected operations');
-      policy = undefined;
+export function withAuthorization(gateway: ApolloGateway, analysis: Analysis): GatewayInterface {
+  // The gateway caches query plans by queryHash: a filtered document must not share its plan. Keyed by the
+  // filtered text itself (what was removed can depend on @skip/@include values), printed once per filter result.
+  const planKeys = new WeakMap<FilterResult, string>();
+  const planKey = (queryHash: string, filtered: FilterResult): string => {
+    let key = planKeys.get(filtered);
+    if (!key) {
+      key = createHash('sha256').update(`${queryHash}\n${print(filtered.document)}`).digest('hex');
+      planKeys.set(filtered, key);
     }
-  });
-
+    return key;
+  };
   const authorize =
     (execute: GatewayExecutor): GatewayExecutor =>
     async (requestContext) => {
-      if (!policy) throw new Error('authorization policy unavailable');
-      const { viewer } = requestContext.context as unknown as GatewayContext;
-      const filtered = filterOperation(policy, requestContext.document, requestContext.operationName, viewer);
+      const context = requestContext.context as unknown as GatewayContext;
+      const analysed = analysis.of({
+        context,
+        document: requestContext.document,
+        operationName: requestContext.operationName,
+        variables: requestContext.request.variables,
+      });
+      if (!analysed) throw new Error('authorization policy unavailable');
+      const filtered = analysed.authorization(context.viewer);
       if (filtered.document === requestContext.document) return execute(requestContext);
       if (filtered.empty) return applyRemovals({ data: {} }, filtered) as never;
       const operation = filtered.document.definitions.find(
@@ -47,11 +49,7 @@ export function withAuthorization(gateway: ApolloGateway, logger: Logger): Gatew
         ...requestContext,
         document: filtered.document,
         operation,
-        // The gateway caches query plans by queryHash: a filtered document must not share its plan.
-        // A filter that removed only `__typename` selections records no removal: key its plan by the document.
-        queryHash: createHash('sha256')
-          .update(`${requestContext.queryHash}\n${filtered.permissionKey || print(filtered.document)}`)
-          .digest('hex'),
+        queryHash: planKey(requestContext.queryHash, filtered),
       } as GatewayGraphQLRequestContext);
       return applyRemovals(result as never, filtered) as never;
     };

@@ -2,7 +2,8 @@ import { loadServiceConfig, parseEnv, SUBGRAPHS, type Env, type ServiceConfig, t
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { loadProtectionConfig, type ProtectionConfig } from './plugins/protectionConfig.js';
+import { REQUEST_BODY_DEFAULTS } from './plugins/requestBody.js';
+import { loadProtectionConfig, type ProtectionConfig } from './protectionConfig.js';
 
 export interface GatewayConfig extends ServiceConfig {
   /** The composed supergraph; watched and reloaded when it changes. */
@@ -22,7 +23,7 @@ export interface GatewayConfig extends ServiceConfig {
   readonly bodyLimitBytes: number;
   /** `GATEWAY_WORKERS`: node:cluster workers sharing the port (1 = no cluster). */
   readonly workers: number;
-  /** Operation limits, rate limits, CORS, persisted operations (plugins/protectionConfig.ts). */
+  /** Operation limits, rate limits, CORS, persisted operations (protectionConfig.ts). */
   readonly protection: ProtectionConfig;
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
   readonly otlpEndpoint?: string;
@@ -40,7 +41,7 @@ const schema = z.object({
   JWT_ISSUER: z.string().min(1).default('brigade-auth'),
   JWT_AUDIENCE: z.string().min(1).default('brigade'),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).optional(),
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
@@ -65,7 +66,7 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     jwtIssuer: own.JWT_ISSUER,
     jwtAudience: own.JWT_AUDIENCE,
     healthCheckIntervalMs: own.HEALTH_CHECK_INTERVAL_MS,
-    bodyLimitBytes: own.MAX_BODY_BYTES,
+    bodyLimitBytes: own.MAX_BODY_BYTES ?? REQUEST_BODY_DEFAULTS.maxBodyBytes,
     workers: own.GATEWAY_WORKERS,
     protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),

@@ -1,38 +1,30 @@
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import {
-  ANONYMOUS,
-  createHttpApp,
-  createLogger,
-  CredentialMinter,
-  executeGraphQL,
-  HttpError,
-  REQUEST_ID_HEADER,
-  requestIdOf,
-  sendError,
-  sendJson,
-  toGraphQLRequest,
-  type HttpApp,
-  type Logger,
-  type Viewer,
-} from '@brigade/platform';
+import { createHttpApp, createLogger, executeGraphQL, HttpError, sendJson, type HttpApp, type Logger } from '@brigade/platform';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, createAccessTokenVerifier, InvalidTokenError, JwksUnavailableError } from './auth/accessTokens.js';
+import { Analysis } from './analysis/index.js';
 import { withAuthorization } from './authorizedGateway.js';
-import { createJwksProxy } from './jwksProxy.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
-import { SubgraphDataSource } from './dataSource.js';
-import { createProtection } from './plugins/protection.js';
+import { createGatewayErrorFormatter } from './errorFormatter.js';
+import { createFederation } from './federation.js';
+import { createJwksProxy } from './jwksProxy.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
-import { fetchTracing, observabilityPlugin, observeRefusals, type ObservedRequests, type RequestSpans } from './plugins/observability.js';
+import { createPipeline, type GatewayPlugin } from './pipeline.js';
+import { accessTokenPlugin } from './plugins/accessTokens.js';
+import { corsPlugin } from './plugins/cors.js';
+import { costPlugin } from './plugins/cost.js';
+import { landingPagePlugin } from './plugins/landingPage.js';
+import { listInputsPlugin } from './plugins/listInputs.js';
+import { observabilityPlugin, type RequestSpans } from './plugins/observability.js';
+import { operationLimitsPlugin } from './plugins/operationLimits.js';
+import { persistedOperationsPlugin } from './plugins/persistedOperations.js';
+import { queryTextPlugin } from './plugins/queryText.js';
+import { rateLimitPlugin } from './plugins/rateLimit.js';
+import { requestBodyPlugin } from './plugins/requestBody.js';
+import { connectRedis } from './redis.js';
+import { subgraphsOf } from './subgraphHealth.js';
 import { createTracing } from './tracing.js';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { SubgraphHealth, subgraphsOf } from './subgraphHealth.js';
-import { prepareForGateway, watchSupergraph } from './supergraph.js';
 
 export interface Gateway extends HttpApp {
   readonly apollo: ApolloServer<GatewayContext>;
@@ -43,145 +35,93 @@ export interface Gateway extends HttpApp {
 
 /**
  * Builds the gateway (no listening): Apollo Gateway over the composed supergraph, reloaded when the file
- * changes, behind Brigade's HTTP shell that authenticates the caller before anything else runs.
+ * changes, behind one pipeline of plugins. A request goes through the plugins' HTTP stages in the order listed
+ * (every refusal before any GraphQL), then Apollo, whose hooks run the plugins' checks of the parsed operation.
  */
-export async function createGateway(
-  config: GatewayConfig,
-  options: { logger?: Logger; spanExporter?: SpanExporter } = {},
-): Promise<Gateway> {
+export async function createGateway(config: GatewayConfig, options: { logger?: Logger; spanExporter?: SpanExporter } = {}): Promise<Gateway> {
+  const { protection: p, production } = config;
   const logger = options.logger ?? createLogger('gateway', { level: config.logLevel });
   const metrics = createGatewayMetrics();
   const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, exporter: options.spanExporter });
   const spans: RequestSpans = new WeakMap();
-  const observed: ObservedRequests = new WeakSet();
-  const protection = await createProtection(config, { logger, onReject: (kind) => metrics.onReject(kind) });
-  const minter = new CredentialMinter('gateway', config.signingKey);
-  const dataSources: SubgraphDataSource[] = [];
-  const health = new SubgraphHealth(config.healthCheckIntervalMs, logger);
+  const redis = p.redisUrl ? connectRedis(p.redisUrl) : undefined;
+  redis?.on('error', (err: unknown) => logger.warn({ err }, 'redis error'));
   const initialSdl = await readFile(config.supergraphPath, 'utf8');
-  const routingUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
-  const authRoutingUrl = subgraphsOf(initialSdl).get('auth');
-  if (!config.jwksUrl && !authRoutingUrl) throw new Error('no auth subgraph in the supergraph: set AUTH_JWKS_URL');
-  const jwksUrl = config.jwksUrl ?? new URL('/.well-known/jwks.json', authRoutingUrl).toString();
+  const jwksUrl = config.jwksUrl ?? authJwksUrl(initialSdl);
+  const analysis = new Analysis(p.limits);
+  const limits = { ...p.limits, onReject: metrics.onReject };
 
-  const apolloGateway = new ApolloGateway({
+  // The pipeline, in order: each plugin's HTTP stage runs in this order before any GraphQL (README, "The gateway").
+  const plugins: GatewayPlugin[] = [
+    observabilityPlugin({ metrics, logger, tracing, spans }),
+    corsPlugin(p.cors),
+    ...(p.rateLimit.enabled
+      ? [rateLimitPlugin({ ...p.rateLimit, analysis, redis, keyPrefix: `${p.redisKeyPrefix}rl:`, logger, onReject: metrics.onReject })]
+      : []),
+    accessTokenPlugin({ jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
+    requestBodyPlugin({ maxBodyBytes: config.bodyLimitBytes }),
+    queryTextPlugin(limits),
+    await persistedOperationsPlugin({ ...p.persisted, redis, redisKeyPrefix: p.redisKeyPrefix, maxQueryLength: p.limits.maxQueryLength }),
+    operationLimitsPlugin({ ...limits, analysis }),
+    costPlugin({ ...limits, analysis }),
+    listInputsPlugin(limits),
+    landingPagePlugin({ production }),
+  ];
+  const pipeline = createPipeline(plugins, {
+    trustProxy: p.rateLimit.trustProxy,
+    context: (exchange) => ({
+      viewer: exchange.viewer,
+      requestId: exchange.requestId,
+      clientIp: exchange.clientIp,
+      logger: logger.child({ reqId: exchange.requestId }),
+      httpResponse: exchange.res,
+      ...(typeof exchange.req.headers.traceparent === 'string' ? { traceparent: exchange.req.headers.traceparent } : {}),
+    }),
+    respond: async (exchange, context) => {
+      await executeGraphQL(apollo, exchange.request, async () => context, exchange.res);
+    },
+  });
+
+  const federation = createFederation(config, initialSdl, {
     logger,
-    queryPlannerConfig: { cache: metrics.queryPlanCache },
-    async supergraphSdl({ update }) {
-      const stopWatching = watchSupergraph(
-        config.supergraphPath,
-        initialSdl,
-        (sdl) => {
-          try {
-            update(prepareForGateway(sdl));
-            logger.info({ path: config.supergraphPath }, 'supergraph reloaded');
-          } catch (error) {
-            logger.error({ err: error }, 'supergraph reload refused; still serving the previous one');
-          }
-        },
-        logger,
-      );
-      return { supergraphSdl: prepareForGateway(initialSdl), cleanup: async () => stopWatching() };
-    },
-    buildService({ name, url }) {
-      const source = new SubgraphDataSource({
-        name,
-        url: routingUrl(name, url!),
-        minter,
-        timeoutMs: config.subgraphTimeoutMs,
-        connections: config.subgraphConnections,
-        dedupe: config.dedupeSubgraphFetches,
-        onFetch: metrics.onFetch,
-        traceFetch: fetchTracing(tracing, spans),
-      });
-      dataSources.push(source);
-      return source;
+    metrics,
+    tracing,
+    spans,
+    onModel(model) {
+      if (!model) return analysis.clear();
+      analysis.update(model);
+      pipeline.supergraph(model);
     },
   });
-  apolloGateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    const urls = new Map([...subgraphsOf(coreSupergraphSdl)].map(([name, url]) => [name, routingUrl(name, url)]));
-    void health.watch(urls);
-  });
-  apolloGateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => protection.updateSupergraph(coreSupergraphSdl));
-
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: withAuthorization(apolloGateway, logger),
-    introspection: !config.production,
-    includeStacktraceInErrorResponses: !config.production,
-    ...protection.apollo,
+    gateway: withAuthorization(federation.gateway, analysis),
+    ...pipeline.apolloOptions,
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    hideSchemaDetailsFromClientErrors: p.hideSuggestions,
+    formatError: createGatewayErrorFormatter({ production, exposeLimits: p.limits.exposeLimits, hideSuggestions: p.hideSuggestions }),
     maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,
-    csrfPrevention: true,
     logger,
     // runService owns SIGTERM: Apollo's own handler would stop the server first and re-raise the signal.
     stopOnTerminationSignals: false,
-    plugins: [
-      observabilityPlugin({ metrics, tracing, spans, observed }),
-      ...protection.plugins,
-      config.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-    ],
+    plugins: pipeline.apolloPlugins,
   });
   await apollo.start();
 
-  const verifier = createAccessTokenVerifier({
-    jwksUrl,
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-  });
-  const jwks = createJwksProxy(jwksUrl);
-
-  const graphql = async (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = requestIdOf(req);
-    if (await protection.beforeAuthentication(req, res)) return;
-    let viewer: Viewer = ANONYMOUS;
-    try {
-      const token = bearerToken(req.headers.authorization);
-      if (token) viewer = await verifier.verify(token);
-    } catch (error) {
-      if (error instanceof JwksUnavailableError) {
-        // Tokens cannot be checked right now; refusing is safe, calling the caller anonymous would not be.
-        return sendError(res, new HttpError(503, 'SERVICE_UNAVAILABLE', 'Cannot verify tokens right now.', { 'retry-after': '5' }), requestId);
-      }
-      if (!(error instanceof InvalidTokenError)) throw error;
-      // A present but invalid token refuses the whole request before any subgraph is called.
-      return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid or expired access token.', {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      }), requestId);
-    }
-    await protection.afterAuthentication(viewer);
-    const request = await toGraphQLRequest(req, config.bodyLimitBytes);
-    const traceparent = req.headers.traceparent;
-    const context: GatewayContext = {
-      viewer,
-      requestId,
-      logger: logger.child({ reqId: requestId }),
-      clientIp: protection.clientIp(req),
-      httpResponse: res,
-      ...(typeof traceparent === 'string' ? { traceparent } : {}),
-    };
-    await executeGraphQL(apollo, request, async () => context, res, { [REQUEST_ID_HEADER]: requestId });
-  };
-
-  const observedGraphql = observeRefusals(graphql, { metrics, logger, observed });
   const app = createHttpApp({
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     onStop: async () => {
-      health.stop();
       await apollo.stop();
-      await Promise.all(dataSources.map((s) => s.close()));
-      await protection.close();
+      await federation.close();
+      await pipeline.close();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
       await tracing?.shutdown();
     },
     routes: {
-      '/graphql': observedGraphql,
-      '/': config.production
-        ? () => {
-            throw new HttpError(404, 'NOT_FOUND', 'Not found.');
-          }
-        : observedGraphql,
+      '/graphql': pipeline.route,
+      '/': production ? notFound : pipeline.route,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/metrics': async (_req, res) => {
         const body = await metrics.registry.metrics();
@@ -190,13 +130,24 @@ export async function createGateway(
       },
       '/ready': (_req, res) => {
         if (app.draining) return sendJson(res, 503, { status: 'draining' });
-        const failing = health.failing();
+        const failing = federation.health.failing();
         if (failing.length === 0) return sendJson(res, 200, { status: 'ready' });
         // Which subgraphs fail is an internal detail: shown only in development.
-        sendJson(res, 503, config.production ? { status: 'unavailable' } : { status: 'unavailable', failing });
+        sendJson(res, 503, production ? { status: 'unavailable' } : { status: 'unavailable', failing });
       },
-      '/.well-known/jwks.json': jwks,
+      '/.well-known/jwks.json': createJwksProxy(jwksUrl),
     },
   });
   return Object.assign(app, { apollo, config, metrics });
+}
+
+function notFound(): never {
+  throw new HttpError(404, 'NOT_FOUND', 'Not found.');
+}
+
+/** Auth's key set, at the auth subgraph's routing URL in the supergraph (when AUTH_JWKS_URL is not set). */
+function authJwksUrl(supergraphSdl: string): string {
+  const auth = subgraphsOf(supergraphSdl).get('auth');
+  if (!auth) throw new Error('no auth subgraph in the supergraph: set AUTH_JWKS_URL');
+  return new URL('/.well-known/jwks.json', auth).toString();
 }

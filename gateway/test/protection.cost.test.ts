@@ -1,7 +1,7 @@
-import { parse } from 'graphql';
+import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { CostModel, operationCost } from '../src/plugins/cost.js';
-import { graphqlRuntime } from '../src/plugins/graphqlRuntime.js';
+import { CostModel } from '../src/analysis/index.js';
+import { OperationAnalyzer } from '../src/analysis/operation.js';
 
 const SDL = `
   directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT | SCALAR | ENUM
@@ -18,14 +18,12 @@ const SDL = `
   type OrderConnection { edges: [OrderEdge!]!  total: Int }
   type OrderEdge { node: Item! }
 `;
-// The schema comes from the same graphql build Apollo hands the plugin at run time.
-const schema = graphqlRuntime.buildSchema(SDL);
-const model = CostModel.fromSupergraph(SDL);
-const cost = (query: string, variables: Record<string, unknown> = {}) => {
-  const document = parse(query);
-  const operation = document.definitions.find((d) => d.kind === 'OperationDefinition')!;
-  return operationCost(schema, model, document, operation as never, variables, 10).cost;
-};
+const policy = { schema: buildSchema(SDL), fields: new Map(), types: new Map(), allScopes: [], relevantScopes: [] };
+const analyzer = new OperationAnalyzer(
+  { policy, cost: CostModel.fromSupergraph(SDL) },
+  { maxRootFields: 1_000, maxSelections: 1_000, maxCost: 1_000_000, defaultListSize: 10 },
+);
+const cost = (query: string, variables: Record<string, unknown> = {}) => analyzer.analyse(parse(query), undefined, variables)!.cost;
 
 describe('operation cost from @cost / @listSize', () => {
   it('when objects and scalars are selected, then objects cost 1, scalars 0, lists multiply by assumedSize or the default', () => {

@@ -1,7 +1,7 @@
 import { startStack, type GraphQLResult, type Stack } from '@brigade/testing';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProtectionConfig } from '../src/plugins/protectionConfig.js';
+import { loadProtectionConfig } from '../src/protectionConfig.js';
 import { extraGateway, fakeSubgraph, post } from './protectionHarness.js';
 
 const LIMITS = {
@@ -271,12 +271,14 @@ describe('protection configuration', () => {
       maxDepth: 12,
       maxAliases: 30,
       maxRootFields: 20,
+      maxSelections: 2000,
       maxDirectives: 50,
       maxTokens: 2000,
       maxCost: 5000,
       defaultListSize: 10,
       maxListInput: 100,
       maxValidationErrors: 5,
+      maxQueryLength: 15000,
       exposeLimits: true,
     });
     expect(dev.rateLimit).toMatchObject({ enabled: false, perIp: 300, perUser: 600, perAuthField: 10, windowSeconds: 60, trustProxy: false });

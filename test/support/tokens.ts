@@ -67,10 +67,16 @@ export async function signCredential(
   key: JWK,
   issuer: string,
   audience: string,
-  { issuedAgoS = 0, lifetimeS = 60, sub }: { issuedAgoS?: number; lifetimeS?: number; sub?: string } = {},
+  {
+    issuedAgoS = 0,
+    lifetimeS = 60,
+    sub,
+    scope = 'stock:write',
+    roles = ['STAFF'],
+  }: { issuedAgoS?: number; lifetimeS?: number; sub?: string; scope?: string; roles?: string[] } = {},
 ): Promise<string> {
   const iat = Math.floor(Date.now() / 1000) - issuedAgoS;
-  const jwt = new SignJWT(sub ? { scope: 'stock:write', roles: ['STAFF'] } : {})
+  const jwt = new SignJWT(sub ? { scope, roles } : {})
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid!, typ: INTERNAL_TOKEN_TYPE })
     .setIssuer(issuer)
     .setAudience(audience)

@@ -1,38 +1,44 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
-import { graphqlRuntime } from './graphqlRuntime.js';
+import { graphqlRuntime } from '../graphqlRuntime.js';
+import type { GatewayPlugin } from '../pipeline.js';
 
 const { GraphQLError } = graphqlRuntime;
 
 export interface ListInputOptions {
   /** `MAX_LIST_INPUT` (default 100): longest list accepted anywhere in arguments or variables. */
   maxListInput?: number;
+  /** Say the limit in the error (development); production only says a list is too long. */
+  exposeLimits?: boolean;
   onReject?: (limit: string) => void;
 }
+
+export const LIST_INPUT_DEFAULTS = { maxListInput: 100 } as const;
 
 /**
  * Bounds every list a client sends — literal lists in the document and arrays in the variables, at any
  * depth — before planning, so one request cannot fan out into an unbounded batch on a subgraph.
  */
-export function listInputsPlugin(options: ListInputOptions = {}): ApolloServerPlugin {
-  const max = options.maxListInput ?? 100;
+export function listInputsPlugin(options: ListInputOptions = {}): GatewayPlugin {
+  const max = options.maxListInput ?? LIST_INPUT_DEFAULTS.maxListInput;
   const literalOk = new WeakMap<DocumentNode, boolean>();
+  const message = options.exposeLimits ? `A list argument has more than ${max} items.` : 'A list argument has too many items.';
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, request }) {
-          let ok = literalOk.get(document);
-          if (ok === undefined) {
-            ok = !hasLongLiteralList(document, max);
-            literalOk.set(document, ok);
-          }
-          if (ok && !hasLongArray(request.variables, max, 0)) return;
-          options.onReject?.('listInput');
-          throw new GraphQLError(`A list argument has more than ${max} items.`, {
-            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-          });
-        },
-      };
+    name: 'listInputs',
+    apollo: {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ document, request }) {
+            let ok = literalOk.get(document);
+            if (ok === undefined) {
+              ok = !hasLongLiteralList(document, max);
+              literalOk.set(document, ok);
+            }
+            if (ok && !hasLongArray(request.variables, max, 0)) return;
+            options.onReject?.('listInput');
+            throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+          },
+        };
+      },
     },
   };
 }

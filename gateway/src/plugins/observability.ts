@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { requestIdOf, type Logger, type Route } from '@brigade/platform';
+import type { Logger } from '@brigade/platform';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics, RequestOutcome } from '../metrics.js';
+import type { GatewayPlugin, HttpExchange } from '../pipeline.js';
 import { endSpan, type GatewayTracing, type Span } from '../tracing.js';
 
 /** The request span of each in-flight operation, for the data source's fetch spans. */
@@ -9,17 +10,33 @@ export type RequestSpans = WeakMap<GatewayContext, Span>;
 /** HTTP responses whose operation the plugin has logged; weak, so nothing has to be cleaned up. */
 export type ObservedRequests = WeakSet<object>;
 
+export interface ObservabilityOptions {
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly tracing?: GatewayTracing;
+  /** Shared with the data source, for its fetch spans. */
+  readonly spans: RequestSpans;
+}
+
+/**
+ * First in the pipeline: every request gets exactly one access-log line and one metrics sample — from Apollo's
+ * hooks when GraphQL ran, else from the HTTP stage's watch on the response (refused before GraphQL).
+ */
+export function observabilityPlugin(options: ObservabilityOptions): GatewayPlugin {
+  const shared = { ...options, observed: new WeakSet() as ObservedRequests };
+  return {
+    name: 'observability',
+    http: (exchange) => observeRefusal(exchange, shared),
+    apollo: operationObserver(shared),
+  };
+}
+
 /**
  * One access-log line, one metrics sample and (when tracing) one span per operation. The line names the
  * operation, its outcome and who asked; it never carries variables, headers or tokens — variables hold
  * passwords and refresh tokens, so they are not logged at all.
  */
-export function observabilityPlugin(options: {
-  metrics: GatewayMetrics;
-  tracing?: GatewayTracing;
-  spans: RequestSpans;
-  observed: ObservedRequests;
-}): ApolloServerPlugin<GatewayContext> {
+function operationObserver(options: ObservabilityOptions & { observed: ObservedRequests }): ApolloServerPlugin<GatewayContext> {
   const { metrics, tracing, spans, observed } = options;
   return {
     async requestDidStart({ contextValue }) {
@@ -82,33 +99,26 @@ export function fetchTracing(tracing: GatewayTracing | undefined, spans: Request
 
 /**
  * Requests refused before Apollo saw them (rate limited, invalid token, body too large…) still get one
- * access-log line and count as `rejected`, so a flood of refusals shows on the dashboards.
+ * access-log line, with the request id and client IP every other line uses, and count as `rejected`, so a
+ * flood of refusals shows on the dashboards.
  */
-export function observeRefusals(
-  route: Route,
-  options: { metrics: GatewayMetrics; logger: Logger; observed: ObservedRequests },
-): Route {
-  const { metrics, logger, observed } = options;
-  return (req, res) => {
-    const started = performance.now();
-    res.once('finish', () => {
-      if (observed.has(res) || res.statusCode < 400) return;
-      const requestId = String(res.getHeader('x-request-id') ?? requestIdOf(req));
-      const seconds = (performance.now() - started) / 1000;
-      metrics.observeRequest('anonymous', 'rejected', seconds);
-      logger.info(
-        {
-          reqId: requestId,
-          operationName: 'anonymous',
-          operationType: null,
-          outcome: 'rejected',
-          status: res.statusCode,
-          durationMs: Math.round(seconds * 10_000) / 10,
-          clientIp: req.socket.remoteAddress ?? 'unknown',
-        },
-        'operation',
-      );
-    });
-    return route(req, res);
-  };
+function observeRefusal(exchange: HttpExchange, options: ObservabilityOptions & { observed: ObservedRequests }): void {
+  const { res } = exchange;
+  res.once('finish', () => {
+    if (options.observed.has(res) || res.statusCode < 400) return;
+    const seconds = (performance.now() - exchange.startedAt) / 1000;
+    options.metrics.observeRequest('anonymous', 'rejected', seconds);
+    options.logger.info(
+      {
+        reqId: exchange.requestId,
+        operationName: 'anonymous',
+        operationType: null,
+        outcome: 'rejected',
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        clientIp: exchange.clientIp,
+      },
+      'operation',
+    );
+  });
 }

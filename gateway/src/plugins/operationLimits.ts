@@ -2,16 +2,10 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
-import {
-  Kind,
-  type ASTVisitor,
-  type FragmentDefinitionNode,
-  type GraphQLFormattedError,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql';
-import { graphqlRuntime } from './graphqlRuntime.js';
+import type { GraphQLFormattedError, ValidationRule } from 'graphql';
+import type { Analysis } from '../analysis/index.js';
+import { graphqlRuntime } from '../graphqlRuntime.js';
+import type { GatewayPlugin } from '../pipeline.js';
 
 const { GraphQLError } = graphqlRuntime;
 
@@ -20,18 +14,17 @@ export interface OperationLimitsOptions {
   maxDepth?: number;
   /** `MAX_ALIASES` (default 30): aliases per operation, `__typename` aliases included. */
   maxAliases?: number;
-  /** `MAX_ROOT_FIELDS` (default 20): top-level fields per operation, through fragments too. */
+  /** `MAX_ROOT_FIELDS` (default 20): top-level fields per operation, each fragment counted once per spread. */
   maxRootFields?: number;
+  /**
+   * `MAX_SELECTIONS` (default 2000): field selections of the operation at every depth, each fragment counted
+   * once per spread. The query planner works through that many, so it bounds planning time.
+   */
+  maxSelections?: number;
   /** `MAX_DIRECTIVES` (default 50): directive applications per operation. */
   maxDirectives?: number;
   /** `MAX_TOKENS` (default 2000): lexical tokens per document; enforced by the parser itself. */
   maxTokens?: number;
-  /** `MAX_COST` (default 5000): see cost.ts. */
-  maxCost?: number;
-  /** `COST_DEFAULT_LIST_SIZE` (default 10): assumed length of a list without `@listSize`. */
-  defaultListSize?: number;
-  /** `MAX_LIST_INPUT` (default 100): longest list accepted in arguments or variables. */
-  maxListInput?: number;
   /**
    * `MAX_VALIDATION_ERRORS` (default 5): validation stops after this many errors, so a document of a
    * thousand unknown directives or fields costs five errors, not a thousand (directive overloading).
@@ -47,11 +40,9 @@ export const OPERATION_LIMIT_DEFAULTS = {
   maxDepth: 12,
   maxAliases: 30,
   maxRootFields: 20,
+  maxSelections: 2_000,
   maxDirectives: 50,
   maxTokens: 2_000,
-  maxCost: 5_000,
-  defaultListSize: 10,
-  maxListInput: 100,
   maxValidationErrors: 5,
 } as const;
 
@@ -59,10 +50,44 @@ export const OPERATION_LIMIT_DEFAULTS = {
 export const LIMIT_EXCEEDED_MESSAGE = 'Operation exceeds the allowed limits.';
 
 /**
- * Validation rules for the structural limits. Apollo Server runs them once per distinct document (it caches
- * validated documents by hash) and before any query planning, so an abusive document costs one walk.
- * Apollo reports them as GRAPHQL_VALIDATION_FAILED with HTTP 400.
+ * The structural limits. Depth, aliases and directives are graphql-armor's validation rules (Apollo runs them
+ * once per distinct document, before any planning; they memoise fragments). The root-field count comes from
+ * the operation analysis (analysis/), which never expands a fragment and stops at the limit; tokens are
+ * bounded by the parser itself. Refusals are GRAPHQL_VALIDATION_FAILED with HTTP 400.
  */
+export function operationLimitsPlugin(options: OperationLimitsOptions & { analysis: Analysis }): GatewayPlugin {
+  const o = { ...OPERATION_LIMIT_DEFAULTS, ...definedOnly(options) };
+  const expose = options.exposeLimits ?? false;
+  return {
+    name: 'operationLimits',
+    apolloOptions: {
+      validationRules: operationLimitRules(options),
+      parseOptions: { maxTokens: o.maxTokens },
+      validationOptions: { maxErrors: o.maxValidationErrors },
+    },
+    apollo: {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ contextValue, document, operationName, request }) {
+            const analysis = options.analysis.of({ context: contextValue, document, operationName, variables: request.variables });
+            const exceeded = analysis?.exceeded;
+            if (exceeded !== 'rootFields' && exceeded !== 'selections') return;
+            options.onReject?.(exceeded);
+            const which = exceeded === 'rootFields' ? `Root fields limit of ${o.maxRootFields}` : `Selections limit of ${o.maxSelections}`;
+            throw limitError(expose ? `${which} exceeded.` : LIMIT_EXCEEDED_MESSAGE);
+          },
+        };
+      },
+    },
+  };
+}
+
+/** A limit refusal as Apollo reports validation failures: 400 GRAPHQL_VALIDATION_FAILED. */
+export function limitError(message: string) {
+  return new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+}
+
+/** graphql-armor's depth, alias and directive rules, reporting through the validation context. */
 export function operationLimitRules(options: OperationLimitsOptions = {}): ValidationRule[] {
   const o = { ...OPERATION_LIMIT_DEFAULTS, ...definedOnly(options) };
   const expose = options.exposeLimits ?? false;
@@ -76,38 +101,7 @@ export function operationLimitRules(options: OperationLimitsOptions = {}): Valid
     maxDepthRule({ ...common, n: o.maxDepth, flattenFragments: true, onReject: [report('depth')] }),
     maxAliasesRule({ ...common, n: o.maxAliases, allowList: [], onReject: [report('aliases')] }),
     maxDirectivesRule({ ...common, n: o.maxDirectives, onReject: [report('directives')] }),
-    maxRootFieldsRule(o.maxRootFields, expose, options.onReject),
   ];
-}
-
-/** Top-level fields of each operation, counting those reached through fragments, each fragment once per spread. */
-export function maxRootFieldsRule(max: number, expose: boolean, onReject?: (limit: string) => void): ValidationRule {
-  return (context: ValidationContext): ASTVisitor => ({
-    OperationDefinition(operation) {
-      const count = countFields(operation.selectionSet, context, new Set());
-      if (count <= max) return;
-      onReject?.('rootFields');
-      context.reportError(
-        new GraphQLError(expose ? `Root fields limit of ${max} exceeded, found ${count}.` : LIMIT_EXCEEDED_MESSAGE, {
-          nodes: [operation],
-        }),
-      );
-    },
-  });
-}
-
-function countFields(selectionSet: SelectionSetNode, context: ValidationContext, seen: Set<string>): number {
-  let count = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) count++;
-    else if (selection.kind === Kind.INLINE_FRAGMENT) count += countFields(selection.selectionSet, context, seen);
-    else if (!seen.has(selection.name.value)) {
-      // A fragment cycle is its own validation error; counting stops at the second visit.
-      const fragment: FragmentDefinitionNode | null | undefined = context.getFragment(selection.name.value);
-      if (fragment) count += countFields(fragment.selectionSet, context, new Set([...seen, selection.name.value]));
-    }
-  }
-  return count;
 }
 
 // graphql-js words it "more that" in 16.x; accept either spelling.

@@ -1,11 +1,10 @@
-import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
 import { HttpError, type Logger, type Viewer } from '@brigade/platform';
-import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { Redis } from 'ioredis';
-import type { IncomingMessage } from 'node:http';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { GatewayContext } from '../context.js';
-import { graphqlRuntime } from './graphqlRuntime.js';
+import type { Analysis } from '../analysis/index.js';
+import { graphqlRuntime } from '../graphqlRuntime.js';
+import type { GatewayPlugin } from '../pipeline.js';
 
 const { GraphQLError } = graphqlRuntime;
 
@@ -22,11 +21,6 @@ export interface RateLimitOptions {
   readonly perAuthField?: number;
   /** The fields guarded by `perAuthField` (default logIn, signUp, refreshToken): password guessing targets. */
   readonly authFields?: readonly string[];
-  /**
-   * `TRUST_PROXY` (default false): take the client IP from the last `x-forwarded-for` entry (the address
-   * our own proxy saw) instead of the socket. Only behind a proxy that sets it, or clients pick their IP.
-   */
-  readonly trustProxy?: boolean;
   /** Shared budgets across gateway replicas; in memory (per process) without it. */
   readonly redis?: Redis;
   /** Redis key prefix (default `brigade:rl:`). */
@@ -36,8 +30,39 @@ export interface RateLimitOptions {
   readonly logger?: Logger;
 }
 
+export const RATE_LIMIT_DEFAULTS = {
+  windowSeconds: 60,
+  perIp: 300,
+  perUser: 600,
+  perAuthField: 10,
+  authFields: ['logIn', 'signUp', 'refreshToken'],
+} as const;
+
 export const RATE_LIMITED_MESSAGE = 'Too many requests.';
-const AUTH_FIELDS = ['logIn', 'signUp', 'refreshToken'];
+
+/**
+ * Per-IP budget in the HTTP stage (before the token is even looked at), per-user budget once the viewer is
+ * known, per-credential-field budgets once the operation is analysed: fifty aliased `logIn`s — or a fragment
+ * spreading `logIn` twice, spread twice — spend what a naive expansion would call.
+ */
+export function rateLimitPlugin(options: RateLimitOptions & { analysis: Analysis }): GatewayPlugin {
+  const limiter = new RateLimiter(options);
+  return {
+    name: 'rateLimit',
+    http: (exchange) => limiter.checkClient(exchange.clientIp),
+    authenticated: (exchange) => limiter.checkUser(exchange.viewer),
+    apollo: {
+      requestDidStart: async () => ({
+        didResolveOperation: async ({ document, operationName, contextValue, request }) => {
+          const analysis = options.analysis.of({ context: contextValue, document, operationName, variables: request.variables });
+          // Over a limit: refused by that limit's plugin, nothing to spend.
+          if (!analysis || analysis.exceeded) return;
+          await limiter.checkFields(analysis.rootFieldsByName, contextValue.clientIp);
+        },
+      }),
+    },
+  };
+}
 
 /**
  * Request budgets per client IP and per user, checked in the HTTP route before Apollo runs (a real 429),
@@ -53,7 +78,7 @@ export class RateLimiter {
   private readonly authFieldBudget: number;
 
   constructor(private readonly options: RateLimitOptions = {}) {
-    const duration = options.windowSeconds ?? 60;
+    const duration = options.windowSeconds ?? RATE_LIMIT_DEFAULTS.windowSeconds;
     const prefix = options.keyPrefix ?? 'brigade:rl:';
     const limiter = (name: string, points: number): RateLimiterAbstract => {
       const memory = new RateLimiterMemory({ keyPrefix: `${prefix}${name}`, points, duration });
@@ -66,15 +91,11 @@ export class RateLimiter {
         insuranceLimiter: memory,
       });
     };
-    this.perIp = limiter('ip', options.perIp ?? 300);
-    this.perUser = limiter('user', options.perUser ?? 600);
-    this.authFieldBudget = options.perAuthField ?? 10;
+    this.perIp = limiter('ip', options.perIp ?? RATE_LIMIT_DEFAULTS.perIp);
+    this.perUser = limiter('user', options.perUser ?? RATE_LIMIT_DEFAULTS.perUser);
+    this.authFieldBudget = options.perAuthField ?? RATE_LIMIT_DEFAULTS.perAuthField;
     this.perAuthField = limiter('field', this.authFieldBudget);
-    this.authFields = new Set(options.authFields ?? AUTH_FIELDS);
-  }
-
-  clientIp(req: IncomingMessage): string {
-    return clientIpOf(req, this.options.trustProxy ?? false);
+    this.authFields = new Set(options.authFields ?? RATE_LIMIT_DEFAULTS.authFields);
   }
 
   /** Spends one request of the client's IP budget; a 429 HttpError when it is exhausted. */
@@ -86,38 +107,22 @@ export class RateLimiter {
     if (viewer.kind === 'user') await this.spend(this.perUser, viewer.userId, 1, 'user');
   }
 
-  /** Apollo plugin for the per-field budgets; throws RATE_LIMITED with HTTP 429 and Retry-After. */
-  plugin(): ApolloServerPlugin<GatewayContext> {
-    const fieldCounts = new WeakMap<DocumentNode, Map<string, Map<string, number>>>();
-    return {
-      requestDidStart: async () => ({
-        didResolveOperation: async ({ document, operation, contextValue }) => {
-          if (!operation) return;
-          const key = operation.name?.value ?? '';
-          let counts = fieldCounts.get(document)?.get(key);
-          if (!counts) {
-            counts = new Map();
-            countRootFields(operation.selectionSet, document, this.authFields, counts, new Set());
-            const perOperation = fieldCounts.get(document) ?? new Map<string, Map<string, number>>();
-            perOperation.set(key, counts);
-            fieldCounts.set(document, perOperation);
-          }
-          for (const [field, count] of counts) {
-            try {
-              await this.spend(this.perAuthField, `${field}:${contextValue.clientIp}`, count, 'authField');
-            } catch (error) {
-              if (!(error instanceof HttpError)) throw error;
-              throw new GraphQLError(RATE_LIMITED_MESSAGE, {
-                extensions: {
-                  code: 'RATE_LIMITED',
-                  http: { status: 429, headers: new HeaderMap([['retry-after', error.headers['retry-after']!]]) },
-                },
-              });
-            }
-          }
-        },
-      }),
-    };
+  /** Spends the credential-field budgets of `ip`; a RATE_LIMITED GraphQLError (HTTP 429, Retry-After). */
+  async checkFields(rootFields: ReadonlyMap<string, number>, ip: string): Promise<void> {
+    for (const [field, count] of rootFields) {
+      if (!this.authFields.has(field)) continue;
+      try {
+        await this.spend(this.perAuthField, `${field}:${ip}`, count, 'authField');
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        throw new GraphQLError(RATE_LIMITED_MESSAGE, {
+          extensions: {
+            code: 'RATE_LIMITED',
+            http: { status: 429, headers: new HeaderMap([['retry-after', error.headers['retry-after']!]]) },
+          },
+        });
+      }
+    }
   }
 
   private async spend(limiter: RateLimiterAbstract, key: string, points: number, kind: RateLimitKind): Promise<void> {
@@ -132,39 +137,6 @@ export class RateLimiter {
       this.options.onReject?.(kind);
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       throw new HttpError(429, 'RATE_LIMITED', RATE_LIMITED_MESSAGE, { 'retry-after': String(retryAfter) });
-    }
-  }
-}
-
-export function clientIpOf(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
-    const last = list.map((s) => s.trim()).filter(Boolean).at(-1);
-    if (last) return last;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
-function countRootFields(
-  selectionSet: SelectionSetNode,
-  document: DocumentNode,
-  wanted: ReadonlySet<string>,
-  counts: Map<string, number>,
-  fragments: ReadonlySet<string>,
-): void {
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if (wanted.has(selection.name.value)) counts.set(selection.name.value, (counts.get(selection.name.value) ?? 0) + 1);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      countRootFields(selection.selectionSet, document, wanted, counts, fragments);
-    } else if (!fragments.has(selection.name.value)) {
-      const fragment = document.definitions.find(
-        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
-      );
-      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) {
-        countRootFields(fragment.selectionSet, document, wanted, counts, new Set([...fragments, selection.name.value]));
-      }
     }
   }
 }

@@ -21,6 +21,8 @@ import { ANONYMOUS, userViewer, type Viewer } from './viewer.js';
  */
 export const INTERNAL_TOKEN_TYPE = 'brigade-internal+jwt';
 const ALG = 'EdDSA';
+/** The one service whose credentials carry an end user's scopes and roles. */
+export const END_USER_SCOPES_ISSUER = 'gateway';
 const LIFETIME_S = 60;
 /** Reuse a minted credential while it has at least this long left. */
 const REUSE_MARGIN_S = 20;
@@ -62,6 +64,8 @@ export class CredentialMinter {
   }
 
   async mint(audience: string, viewer: Viewer = ANONYMOUS): Promise<string> {
+    // Only the gateway speaks with an end user's scopes; any other service passes who, never what they may do.
+    if (this.service !== END_USER_SCOPES_ISSUER && viewer.kind === 'user') viewer = userViewer(viewer.userId, '', []);
     const cacheKey =
       viewer.kind === 'user'
         ? `${audience}\u0000${viewer.userId}\u0000${[...viewer.scopes].join(' ')}\u0000${viewer.roles.join(' ')}`
@@ -120,12 +124,15 @@ export class CredentialVerifier {
       if (!protectedHeader.kid?.startsWith(`${payload.iss}.`)) {
         throw new CredentialError('credential signed with another service’s key');
       }
+      // Scopes and roles are believed from the gateway only (it verified the user's access token); a
+      // credential from any other service names at most a user, with no end-user permissions.
+      const fromGateway = payload.iss === END_USER_SCOPES_ISSUER;
       const viewer =
         typeof payload.sub === 'string'
           ? userViewer(
               payload.sub,
-              typeof payload.scope === 'string' ? payload.scope : '',
-              Array.isArray(payload.roles) ? payload.roles.map(String) : [],
+              fromGateway && typeof payload.scope === 'string' ? payload.scope : '',
+              fromGateway && Array.isArray(payload.roles) ? payload.roles.map(String) : [],
             )
           : ANONYMOUS;
       const claims: CredentialClaims = { viewer, issuer: payload.iss! };

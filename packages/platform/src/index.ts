@@ -14,3 +14,5 @@ export * from './viewer.js';
 export * from './seedMenu.js';
 export * from './runService.js';
 export * from './batchLoader.js';
+export * from './textInputs.js';
+export * from './callers.js';

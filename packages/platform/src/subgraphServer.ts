@@ -5,6 +5,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { enforceDirectives } from './authorization.js';
+import { enforceCallers, type Callers } from './callers.js';
+import { validateTextInputs, type TextInputErrors } from './textInputs.js';
 import { CredentialError, type CredentialVerifier } from './credentials.js';
 import { createErrorFormatter } from './errors.js';
 import {
@@ -47,6 +49,13 @@ export interface SubgraphServerOptions<Deps extends object> {
   onStop?: () => Promise<void>;
   bodyLimitBytes?: number;
   shutdownTimeoutMs?: number;
+  /** Which services may call which root fields (see Callers); the verifier must accept exactly these issuers. */
+  callers: Callers;
+  /**
+   * Per `Type.field`, the error a field raises for a NUL or unpaired surrogate in its text arguments instead
+   * of BAD_USER_INPUT (auth's logIn: the same error as a wrong password).
+   */
+  textInputErrors?: TextInputErrors;
   /** Extra exact-path HTTP routes (e.g. the JWKS of auth). */
   routes?: Parameters<typeof createHttpApp>[0]['routes'];
 }
@@ -67,7 +76,12 @@ export async function createSubgraphServer<Deps extends object>(
   const { logger } = options;
   const schema = buildSubgraphSchema({
     typeDefs: options.typeDefs,
-    resolvers: enforceDirectives(options.typeDefs, options.resolvers as never),
+    // Which service may call, then the directives (which user may), then text validation, then the resolver.
+    resolvers: enforceCallers(
+      options.typeDefs,
+      enforceDirectives(options.typeDefs, validateTextInputs(options.typeDefs, options.resolvers as never, options.textInputErrors)),
+      options.callers,
+    ),
   });
   const apollo = new ApolloServer<SubgraphContext>({
     schema,

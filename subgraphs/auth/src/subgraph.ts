@@ -5,6 +5,8 @@ import {
   CredentialVerifier,
   migrate,
   openDatabase,
+  UnauthenticatedError,
+  type Callers,
   type SubgraphServer,
 } from '@brigade/platform';
 import { gql } from 'graphql-tag';
@@ -13,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import { type AuthConfig, loadConfig } from './config.js';
 import { UserRepository } from './data/users.js';
 import { Accounts } from './domain/accounts.js';
+import { InvalidCredentialsError } from './domain/errors.js';
 import { SigningKeys } from './domain/signingKeys.js';
 import { resolvers, type AuthDeps } from './resolvers/index.js';
 
@@ -21,8 +24,8 @@ export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.met
 export { loadConfig };
 export type { AuthConfig };
 
-/** Services allowed to call auth: the gateway for clients, orders to resolve customers. */
-const ACCEPTED_ISSUERS = ['gateway', 'orders'];
+/** Who may call auth, and what: only the gateway, for clients. No other service needs auth. */
+export const CALLERS: Callers = { gateway: 'public' };
 export const JWKS_PATH = '/.well-known/jwks.json';
 
 export interface AuthServer extends SubgraphServer {
@@ -58,7 +61,10 @@ export async function createServer(config: AuthConfig): Promise<AuthServer> {
         const users = new UserRepository(db);
         return { users: new BatchLoader(async (ids: readonly string[]) => new Map((await users.byIds(ids)).map((u) => [u.id, u]))) };
       },
-      verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
+      callers: CALLERS,
+      verifier: new CredentialVerifier(name, config.trustedKeys, Object.keys(CALLERS)),
+      // A NUL in an email or password is answered like any wrong password: it reveals nothing either.
+      textInputErrors: { 'Mutation.logIn': () => new UnauthenticatedError(new InvalidCredentialsError().message) },
       logger,
       production: config.production,
       shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -8,6 +8,7 @@ import {
   migrate,
   openDatabase,
   type SubgraphServer,
+  type Callers,
 } from '@brigade/platform';
 import { gql } from 'graphql-tag';
 import type { MenuConfig } from './config.js';
@@ -22,7 +23,18 @@ export const name = 'menu';
 export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
 /** Who may call menu: the gateway for clients, orders for prices, the stations to check an item's type. */
-export const ACCEPTED_ISSUERS = ['gateway', 'orders', 'kitchen', 'bar', 'bakery'] as const;
+/**
+ * Who may call menu, and what: clients through the gateway; orders' batch lookup of the items of an order;
+ * the stations' check that an item exists.
+ */
+export const CALLERS: Callers = {
+  gateway: 'public',
+  orders: ['Query.menuItemsByIds'],
+  kitchen: ['Query.menuItem'],
+  bar: ['Query.menuItem'],
+  bakery: ['Query.menuItem'],
+};
+export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
 export async function createServer(config: MenuConfig): Promise<SubgraphServer> {
   const logger = createLogger(name, { level: config.logLevel });
@@ -37,6 +49,7 @@ export async function createServer(config: MenuConfig): Promise<SubgraphServer> 
       resolvers: resolvers as never,
       deps: { menu },
       requestDeps: (): MenuRequestDeps => ({ menuItems: new BatchLoader((ids) => menu.byIds(ids)) }),
+      callers: CALLERS,
       verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
       logger,
       production: config.production,

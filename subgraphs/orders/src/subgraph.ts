@@ -11,6 +11,7 @@ import {
   type StationName,
   STATIONS,
   type SubgraphServer,
+  type Callers,
 } from '@brigade/platform';
 import { gql } from 'graphql-tag';
 import { MenuClient } from './clients/menuClient.js';
@@ -29,8 +30,9 @@ export { resolvers };
 export const name = 'orders';
 export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-/** Only the gateway calls orders: clients reach it through the supergraph. */
-export const ACCEPTED_ISSUERS = ['gateway'] as const;
+/** Who may call orders, and what: only the gateway, for clients. */
+export const CALLERS: Callers = { gateway: 'public' };
+export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
 export interface OrdersServerOptions {
   /**
@@ -84,6 +86,7 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
         orderLoader: new BatchLoader((ids) => orders.getMany(ids)),
         lineLoader: new BatchLoader((ids) => orders.linesOfMany(ids)),
       }),
+      callers: CALLERS,
       verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
       logger,
       production: config.production,

@@ -9,6 +9,7 @@ import {
   SEED_MENU,
   ServiceClient,
   type SubgraphServer,
+  type Callers,
 } from '@brigade/platform';
 import type { DocumentNode } from 'graphql';
 import { gql } from 'graphql-tag';
@@ -31,8 +32,12 @@ export function typeDefsFor(profile: StationProfile): DocumentNode {
   return gql(renderStationSdl(profile));
 }
 
-/** Clients through the gateway (stock, restock) and the orders saga (reservations). */
-export const ACCEPTED_ISSUERS = ['gateway', 'orders'] as const;
+/** Who may call a station, and what: clients through the gateway (stock, restock), the orders saga (reservations). */
+export const CALLERS: Callers = {
+  gateway: 'public',
+  orders: ['Mutation.reserveStock', 'Mutation.confirmReservation', 'Mutation.releaseReservation'],
+};
+export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
 export async function createServer(config: StationConfig): Promise<SubgraphServer> {
   const { profile } = config;
@@ -73,6 +78,7 @@ export async function createServer(config: StationConfig): Promise<SubgraphServe
       resolvers: createResolvers(profile) as never,
       deps: { stock, reservations, menu },
       requestDeps: (): StationRequestDeps => ({ stockLoader: new BatchLoader((ids) => stock.quantities(ids)) }),
+      callers: CALLERS,
       verifier: new CredentialVerifier(profile.station, config.trustedKeys, ACCEPTED_ISSUERS),
       logger,
       production: config.production,

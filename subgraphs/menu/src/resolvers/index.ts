@@ -1,4 +1,4 @@
-import { BadUserInputError, ForbiddenError, NotFoundError } from '@brigade/platform';
+import { BadUserInputError, NotFoundError } from '@brigade/platform';
 import type { MenuContext } from '../context.js';
 import {
   ValidationError,
@@ -11,9 +11,6 @@ import {
   type ItemType,
   type MenuItem,
 } from '../domain/menuItem.js';
-
-/** Services allowed to call the internal lookup (it is @inaccessible, so the gateway never routes to it). */
-const INTERNAL_CALLERS: ReadonlySet<string> = new Set(['orders', 'kitchen', 'bar', 'bakery']);
 
 function validated<T>(fn: () => T): T {
   try {
@@ -42,7 +39,7 @@ export const resolvers = {
     menu: (_: unknown, args: { category?: Category | null }, ctx: MenuContext) => ctx.menu.list(args.category ?? undefined),
     menuItem: async (_: unknown, args: { id: string }, ctx: MenuContext) => (await ctx.menuItems.load(args.id)) ?? null,
     menuItemsByIds: async (_: unknown, args: { ids: string[] }, ctx: MenuContext) => {
-      if (!INTERNAL_CALLERS.has(ctx.caller)) throw new ForbiddenError('Internal operation.');
+      // Who may call this internal lookup is declared once, in CALLERS (subgraph.ts), and enforced by the platform.
       validated(() => validateBatchIds(args.ids));
       return (await ctx.menuItems.loadAll(args.ids)).map((item) => item ?? null);
     },

@@ -1,11 +1,8 @@
-import { BadUserInputError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '@brigade/platform';
+import { BadUserInputError, NotFoundError, ServiceUnavailableError } from '@brigade/platform';
 import type { StationContext } from '../context.js';
 import { MenuUnavailableError } from '../data/menuCatalog.js';
 import { ValidationError, normalizeLines, validateRestock, type Reservation } from '../domain/reservation.js';
 import type { StationProfile } from '../stations.js';
-
-/** The only service the reservation API answers: it is the placeOrder saga's. */
-const SAGA_CALLER = 'orders';
 
 function validated<T>(fn: () => T): T {
   try {
@@ -14,10 +11,6 @@ function validated<T>(fn: () => T): T {
     if (error instanceof ValidationError) throw new BadUserInputError(error.message, error.field);
     throw error;
   }
-}
-
-function requireSaga(ctx: StationContext): void {
-  if (ctx.caller !== SAGA_CALLER) throw new ForbiddenError('Internal operation.');
 }
 
 const toGraphQL = (r: Reservation) => ({
@@ -68,7 +61,6 @@ export function createResolvers(profile: StationProfile) {
         args: { orderId: string; lines: { menuItemId: string; quantity: number }[] },
         ctx: StationContext,
       ) => {
-        requireSaga(ctx);
         const lines = validated(() =>
           normalizeLines(
             args.orderId,
@@ -78,11 +70,9 @@ export function createResolvers(profile: StationProfile) {
         return toGraphQL(await ctx.reservations.reserve(args.orderId, lines));
       },
       confirmReservation: async (_: unknown, args: { orderId: string }, ctx: StationContext) => {
-        requireSaga(ctx);
         return toGraphQL(await ctx.reservations.confirm(args.orderId));
       },
       releaseReservation: async (_: unknown, args: { orderId: string }, ctx: StationContext) => {
-        requireSaga(ctx);
         return toGraphQL(await ctx.reservations.release(args.orderId));
       },
     },

@@ -19,12 +19,21 @@ export class RedisKeyValueCache implements KeyValueCache {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly defaultTtlSeconds?: number,
+    private readonly options: {
+      defaultTtlSeconds?: number;
+      /** Longer values are neither stored nor served (APQ: the query-text limit). */
+      maxValueLength?: number;
+    } = {},
   ) {}
+
+  private fits(value: string): boolean {
+    return this.options.maxValueLength === undefined || value.length <= this.options.maxValueLength;
+  }
 
   async get(key: string): Promise<string | undefined> {
     try {
-      return (await this.redis.get(this.prefix + key)) ?? undefined;
+      const value = await this.redis.get(this.prefix + key);
+      return value !== null && this.fits(value) ? value : undefined;
     } catch {
       // A miss makes the client resend the full query: the cost of an outage is one round trip.
       return undefined;
@@ -32,7 +41,8 @@ export class RedisKeyValueCache implements KeyValueCache {
   }
 
   async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
-    const ttl = options?.ttl === undefined ? this.defaultTtlSeconds : options.ttl;
+    if (!this.fits(value)) return;
+    const ttl = options?.ttl === undefined ? this.options.defaultTtlSeconds : options.ttl;
     if (ttl) await this.redis.set(this.prefix + key, value, 'EX', Math.ceil(ttl));
     else await this.redis.set(this.prefix + key, value);
   }

@@ -1,7 +1,7 @@
 import { createErrorFormatter } from '@brigade/platform';
 import type { GraphQLFormattedError } from 'graphql';
-import { redactLimitDetails } from './operationLimits.js';
-import { NOT_IN_LIST } from './persistedOperations.js';
+import { redactLimitDetails } from './plugins/operationLimits.js';
+import { NOT_IN_LIST } from './plugins/persistedOperations.js';
 
 export interface ErrorMaskingOptions {
   readonly production: boolean;
