@@ -72,7 +72,7 @@ export function describeError(error: unknown): Problem {
     return { kind: 'server', message: 'Brigade sent an answer the app could not read. Please try again.' };
   }
   if (isNetworkFailure(error)) {
-    return { kind: 'offline', message: "Can't reach Brigade. Check your connection; the app will keep trying." };
+    return { kind: 'offline', message: "Can't reach Brigade. Check your connection and try again." };
   }
   return { kind: 'server', message: error instanceof Error ? error.message : 'Something went wrong. Please try again.' };
 }
