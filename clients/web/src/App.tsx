@@ -4,9 +4,10 @@ import { BrowserRouter, Link, Navigate, NavLink, Route, Routes, useLocation, use
 import { LogOutDocument } from './graphql/generated.js';
 import { Loading } from './components/feedback.js';
 import { SignInPage, SignUpPage } from './pages/AuthPages.js';
+import { DevicePage } from './pages/DevicePage.js';
 import { MenuPage } from './pages/MenuPage.js';
 import { MyOrdersPage } from './pages/MyOrdersPage.js';
-import { CartProvider, hasRole, useServices, useSession } from './state.js';
+import { CartProvider, hasRole, useDeviceKey, useServices, useSession } from './state.js';
 
 // Staff and admin screens load on first use: customers never download them.
 const BoardPage = lazy(() => import('./pages/BoardPage.js').then((m) => ({ default: m.BoardPage })));
@@ -24,6 +25,7 @@ export function App() {
 
 function Layout() {
   const { session, endedBecause } = useSession();
+  const deviceKey = useDeviceKey();
   const client = useApolloClient();
   const userId = session?.user.id ?? null;
   const previous = useRef(userId);
@@ -48,7 +50,7 @@ function Layout() {
             Menu
           </NavLink>
           {session && <NavLink to="/orders">My orders</NavLink>}
-          {hasRole(session, 'STAFF', 'ADMIN') && <NavLink to="/board">Board</NavLink>}
+          {(hasRole(session, 'STAFF', 'ADMIN') || (!session && deviceKey)) && <NavLink to="/board">Board</NavLink>}
           {hasRole(session, 'ADMIN') && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <div className="account">{session ? <SignOut name={session.user.name} /> : <SignInLinks />}</div>
@@ -63,8 +65,9 @@ function Layout() {
           <Route path="/" element={<MenuPage />} />
           <Route path="/sign-in" element={<SignInPage />} />
           <Route path="/sign-up" element={<SignUpPage />} />
+          <Route path="/device" element={<DevicePage />} />
           <Route path="/orders" element={<RequireSession>{<MyOrdersPage />}</RequireSession>} />
-          <Route path="/board" element={<RequireSession roles={['STAFF', 'ADMIN']}>{<BoardPage />}</RequireSession>} />
+          <Route path="/board" element={<RequireSession roles={['STAFF', 'ADMIN']} orDeviceKey>{<BoardPage />}</RequireSession>} />
           <Route path="/admin" element={<RequireSession roles={['ADMIN']}>{<AdminPage />}</RequireSession>} />
           <Route path="*" element={<NotFound />} />
         </Routes>
@@ -108,9 +111,12 @@ function SignOut({ name }: { name: string }) {
   );
 }
 
-function RequireSession({ roles, children }: { roles?: ('STAFF' | 'ADMIN')[]; children: ReactNode }) {
+function RequireSession({ roles, orDeviceKey, children }: { roles?: ('STAFF' | 'ADMIN')[]; orDeviceKey?: boolean; children: ReactNode }) {
   const { session } = useSession();
+  const deviceKey = useDeviceKey();
   const location = useLocation();
+  // A station display runs the board with its API key; the API decides what the key may do.
+  if (!session && orDeviceKey && deviceKey) return <Suspense fallback={<Loading what="the page" />}>{children}</Suspense>;
   if (!session) return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
   if (roles && !hasRole(session, ...roles)) {
     return (

@@ -3,6 +3,7 @@ import type { ApolloClient } from '@apollo/client';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createApolloClient, refresherFor } from './api/client.js';
+import { DeviceKeyStore } from './api/deviceKey.js';
 import { SESSION_STORAGE_KEY, SessionStore } from './api/session.js';
 import { App } from './App.js';
 import { loadAppConfig } from './config.js';
@@ -20,7 +21,8 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
 const config = await loadAppConfig();
 let client: ApolloClient | undefined;
 const sessions = new SessionStore({ refresh: refresherFor(() => client!), storage: window.localStorage, exclusive });
-client = createApolloClient({ graphqlUrl: config.graphqlUrl, session: sessions });
+const deviceKeys = new DeviceKeyStore(window.localStorage);
+client = createApolloClient({ graphqlUrl: config.graphqlUrl, session: sessions, deviceKey: deviceKeys });
 window.addEventListener('storage', (event) => {
   if (event.key === SESSION_STORAGE_KEY) sessions.adoptStored();
 });
@@ -28,7 +30,7 @@ window.addEventListener('storage', (event) => {
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ApolloProvider client={client}>
-      <ServicesProvider services={{ client, sessions }}>
+      <ServicesProvider services={{ client, sessions, deviceKeys }}>
         <App />
       </ServicesProvider>
     </ApolloProvider>

@@ -1,11 +1,13 @@
 import type { ApolloClient } from '@apollo/client';
 import { createContext, useCallback, useContext, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { MenuItemCardFragment, Role } from './graphql/generated.js';
+import type { DeviceKeyStore } from './api/deviceKey.js';
 import type { Session, SessionStore, SignOutReason } from './api/session.js';
 
 export interface Services {
   readonly client: ApolloClient;
   readonly sessions: SessionStore;
+  readonly deviceKeys: DeviceKeyStore;
 }
 
 const ServicesContext = createContext<Services | null>(null);
@@ -32,6 +34,13 @@ export function useSession(): SessionView {
   const subscribe = useCallback((onChange: () => void) => sessions.subscribe(onChange), [sessions]);
   const session = useSyncExternalStore(subscribe, () => sessions.current);
   return { session, endedBecause: session ? null : sessions.endedBecause };
+}
+
+/** The API key this device runs the board with, if any. */
+export function useDeviceKey(): string | null {
+  const { deviceKeys } = useServices();
+  const subscribe = useCallback((onChange: () => void) => deviceKeys.subscribe(onChange), [deviceKeys]);
+  return useSyncExternalStore(subscribe, () => deviceKeys.current);
 }
 
 export function hasRole(session: Session | null, ...roles: Role[]): boolean {

@@ -209,6 +209,45 @@ describe('the web app on the development stack', () => {
     await customer.getByRole('heading', { name: 'Board' }).waitFor();
   });
 
+  it('when an admin creates an API key, then it shows once, a station display runs the board with it, and revoking it stops the display', async () => {
+    const admin = await newPage();
+    await signIn(admin, app.appUrl, app.stack.admin.email, app.stack.admin.password);
+    await admin.getByRole('link', { name: 'Admin' }).click();
+    await admin.getByLabel('Key name').fill('Bar display');
+    await admin.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await admin.getByLabel("New key's secret").textContent())!.trim();
+    expect(secret.length).toBeGreaterThan(20);
+    await admin.getByRole('button', { name: 'Copy key' }).waitFor();
+    await expect.poll(() => admin.getByRole('listitem', { name: 'Key Bar display' }).textContent()).toContain('orders:manage');
+    await admin.reload();
+    await admin.getByRole('listitem', { name: 'Key Bar display' }).waitFor();
+    expect(await admin.getByText(secret).count()).toBe(0);
+
+    const customer = await app.stack.signUp({ name: 'Dana' });
+    await app.stack.query(
+      `mutation { placeOrder(input: { lines: [{ menuItemId: "${COFFEE}", quantity: 1 }] }) { __typename } }`,
+      { token: customer.accessToken },
+    );
+    const display = await newPage();
+    await display.goto(new URL('/device', app.appUrl).toString());
+    await display.getByLabel('API key').fill(secret);
+    await display.getByRole('button', { name: 'Use this key' }).click();
+    await display.getByRole('link', { name: 'Board' }).click();
+    const card = display.locator('article.order', { hasText: 'Dana' });
+    await card.getByRole('button', { name: 'Advance' }).click();
+    await expect.poll(() => card.textContent()).toContain('PREPARING');
+
+    await admin.getByRole('button', { name: 'Revoke Bar display' }).click();
+    await expect.poll(() => admin.getByRole('listitem', { name: 'Key Bar display' }).textContent()).toContain('revoked');
+    // Gateways may trust a verified key a few seconds more (the revocation bound): the display then stops.
+    await expect
+      .poll(async () => {
+        await display.reload();
+        return display.getByRole('alert').first().textContent({ timeout: 2_000 }).catch(() => '');
+      }, { timeout: 20_000 })
+      .toMatch(/sign in|refused|permission/i);
+  });
+
   it('when a customer opens the Board, then the app explains it is for staff', async () => {
     const page = await newPage();
     await signUp(page, app.appUrl, 'Ola');

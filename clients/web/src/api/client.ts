@@ -5,6 +5,7 @@ import { relayStylePagination } from '@apollo/client/utilities';
 import { Kind, type ASTNode, type DocumentNode, type print } from 'graphql';
 import { from, Observable, switchMap } from 'rxjs';
 import { RefreshTokenDocument, type SessionFragment } from '../graphql/generated.js';
+import type { DeviceKeyStore } from './deviceKey.js';
 import type { RefreshOutcome, SessionStore } from './session.js';
 
 /** Operations that never carry the access token: they create or end the session themselves. */
@@ -46,16 +47,23 @@ export function createCache(): InMemoryCache {
 export interface ClientOptions {
   readonly graphqlUrl: string;
   readonly session: SessionStore;
+  /** A device's API key, sent as `X-API-Key` while nobody is signed in. */
+  readonly deviceKey?: DeviceKeyStore;
   /** Replaces the HTTP transport (the manifest generator captures operations with it). */
   readonly transport?: ApolloLink;
 }
 
-/** Adds the access token (renewed first when it is about to expire) to every operation that needs one. */
-function authLink(session: SessionStore): ApolloLink {
+/**
+ * Adds the access token (renewed first when it is about to expire) to every operation that needs one, or,
+ * on a device running with an API key, the key — never both, which the API refuses.
+ */
+function authLink(session: SessionStore, deviceKey?: DeviceKeyStore): ApolloLink {
   return new SetContextLink(async (context, operation) => {
     if (SESSIONLESS.has(operation.operationName ?? '')) return {};
     const token = await session.accessToken();
-    return token ? { headers: { ...context.headers, authorization: `Bearer ${token}` } } : {};
+    if (token) return { headers: { ...context.headers, authorization: `Bearer ${token}` } };
+    const key = deviceKey?.current;
+    return key ? { headers: { ...context.headers, 'x-api-key': key } } : {};
   });
 }
 
@@ -91,7 +99,7 @@ export function createApolloClient(options: ClientOptions): ApolloClient {
     new HttpLink({ uri: options.graphqlUrl, print: printOperation });
   return new ApolloClient({
     cache: createCache(),
-    link: ApolloLink.from([renewOnUnauthorized(options.session), authLink(options.session), transport]),
+    link: ApolloLink.from([renewOnUnauthorized(options.session), authLink(options.session, options.deviceKey), transport]),
     defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
   });
 }

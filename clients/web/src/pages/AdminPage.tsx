@@ -15,6 +15,7 @@ import {
   type Role,
 } from '../graphql/generated.js';
 import { parsePrice } from '../rules.js';
+import { ApiKeys } from './ApiKeys.js';
 
 export function AdminPage() {
   const menu = useQuery(MenuDocument);
@@ -29,6 +30,7 @@ export function AdminPage() {
         <CreateItem />
         <EditItem items={items} />
         <GrantRole />
+        <ApiKeys />
       </div>
     </section>
   );

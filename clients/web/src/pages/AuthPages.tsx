@@ -6,10 +6,15 @@ import { LogInDocument, SignUpDocument } from '../graphql/generated.js';
 import { useServices } from '../state.js';
 
 function useAfterSignIn() {
+  const { deviceKeys } = useServices();
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
-  return () => navigate(from ?? '/', { replace: true });
+  return () => {
+    // A person signing in on a device that ran with an API key takes it over: never a token and a key together.
+    deviceKeys.set(null);
+    navigate(from ?? '/', { replace: true });
+  };
 }
 
 export function SignInPage() {
