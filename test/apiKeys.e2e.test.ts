@@ -1,6 +1,6 @@
 import { createGateway, loadConfig as loadGatewayConfig, type Gateway } from '@brigade/gateway';
 import { CredentialMinter, keyViewer, openDatabase, SEED_MENU, SUBGRAPHS } from '@brigade/platform';
-import { ADMIN, startStack, type GraphQLResult, type Stack } from '@brigade/testing';
+import { ADMIN, startStack, subscribe, type GraphQLResult, type LiveTransport, type Stack } from '@brigade/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,33 +72,87 @@ describe('API keys through the gateway', () => {
     expect(listedKey.lastUsedAt).not.toBeNull();
   });
 
+  it.each<LiveTransport>(['sse', 'multipart'])(
+    'when a wall tablet opens the board with an orders:manage key over %s, then new orders arrive; a key without the scope is FORBIDDEN',
+    async (transport) => {
+      const board = await subscribe(stack.url, {
+        transport,
+        query: 'subscription { orderBoard { id status lines { name quantity } } }',
+        headers: { 'x-api-key': ordersKey.secret },
+      });
+      expect(board.status).toBe(200);
+      const customer = await stack.signUp();
+      const placed = await stack.query(PLACE, {
+        token: customer.accessToken,
+        variables: { input: { lines: [{ menuItemId: coffee.id, quantity: 1 }] } },
+      });
+      const id = placed.data!.placeOrder.order.id;
+      const event = await board.next(10_000);
+      expect(event, JSON.stringify(board.results)).not.toBe('end');
+      expect((event as { data: Record<string, any> }).data.orderBoard, JSON.stringify(event)).toEqual({ id, status: 'PLACED', lines: [{ name: 'Coffee', quantity: 1 }] });
+      board.close();
+
+      const stockKey = await createKey(stack, adminToken, { name: `Stock scanner ${transport}`, scopes: ['stock:write'] });
+      const refused = await subscribe(stack.url, { transport, query: 'subscription { orderBoard { id } }', headers: { 'x-api-key': stockKey.secret } });
+      const first = await refused.next(10_000);
+      expect(first).not.toBe('end');
+      expect((first as GraphQLResult).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect(await refused.next(10_000)).toBe('end');
+    },
+  );
+
   it('when the same key asks for what needs a user or a scope it lacks, then FORBIDDEN and the rest still runs', async () => {
-    const cases: [string, Record<string, unknown>][] = [
-      [PLACE, { input: { lines: [{ menuItemId: coffee.id, quantity: 1 }] } }],
-      ['{ me { id } }', {}],
-      ['{ myOrders { edges { node { id } } } }', {}],
-      ['mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: orderId }],
+    // A scope the key lacks: refused by the gateway's own authorization, no subgraph asked.
+    const lacksScope: [string, Record<string, unknown>][] = [
       ['mutation($id: ID!) { grantRole(userId: $id, role: ADMIN) { id } }', { id: ordersKey.apiKey.id }],
       ['mutation($id: ID!) { restockDrink(id: $id, quantity: 5) { id stock } }', { id: coffee.id }],
       [CREATE, { input: { name: 'minted by a key', scopes: ['orders:manage'] } }],
     ];
     const fetchesBefore = await subgraphFetches(stack);
-    for (const [query, variables] of cases) {
+    for (const [query, variables] of lacksScope) {
       const result = await stack.query(query, { ...withKey(ordersKey.secret), variables });
       expect(result.status, query).toBe(200);
       expect(codes(result), query).toEqual(['FORBIDDEN']);
     }
-    // Refused by the gateway's own authorization: no subgraph was asked (they would refuse too, below).
     expect(await subgraphFetches(stack)).toBe(fetchesBefore);
+    // What needs a person: a key is authenticated but no user, so the field's own service refuses it.
+    const needsUser: [string, Record<string, unknown>][] = [
+      [PLACE, { input: { lines: [{ menuItemId: coffee.id, quantity: 1 }] } }],
+      ['{ me { id } }', {}],
+      ['{ myOrders { edges { node { id } } } }', {}],
+    ];
+    for (const [query, variables] of needsUser) {
+      const result = await stack.query(query, { ...withKey(ordersKey.secret), variables });
+      expect(result.status, query).toBe(200);
+      expect(codes(result), query).toEqual(['FORBIDDEN']);
+    }
     const mixed = await stack.query(`{ me { id } menu(category: DRINK) { name } }`, withKey(ordersKey.secret));
     expect(codes(mixed)).toEqual(['FORBIDDEN']);
     expect(mixed.data!.menu.length).toBeGreaterThan(0);
   });
 
+  it('when a key cancels an order, then orders:manage cancels it as staff would, and a key without it is FORBIDDEN (a customer\'s cancel)', async () => {
+    const customer = await stack.signUp();
+    const placed = await stack.query(PLACE, {
+      token: customer.accessToken,
+      variables: { input: { lines: [{ menuItemId: coffee.id, quantity: 1 }] } },
+    });
+    const id = placed.data!.placeOrder.order.id;
+    const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) { id status } }';
+    const stockKey = await createKey(stack, adminToken, { name: 'Stock scanner', scopes: ['stock:write'] });
+    expect(codes(await stack.query(CANCEL, { ...withKey(stockKey.secret), variables: { id } }))).toEqual(['FORBIDDEN']);
+    const cancelled = await stack.query(CANCEL, { ...withKey(ordersKey.secret), variables: { id } });
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data!.cancelOrder).toEqual({ id, status: 'CANCELLED' });
+    // Cancelling again by the same key answers the order, as for any caller who cancelled it.
+    const again = await stack.query(CANCEL, { ...withKey(ordersKey.secret), variables: { id } });
+    expect(again.data!.cancelOrder).toEqual({ id, status: 'CANCELLED' });
+  });
+
   it('when a subgraph is called with a credential for a key, then it refuses what needs a user itself (defence in depth)', async () => {
     const minter = new CredentialMinter('gateway', stack.keyring.privateKeys.gateway);
-    const call = async (service: 'orders' | 'auth', query: string, variables: Record<string, unknown> = {}) => {
-      const token = await minter.mint(service, keyViewer(ordersKey.apiKey.id, 'orders:manage'));
+    const call = async (service: 'orders' | 'auth', query: string, variables: Record<string, unknown> = {}, scope = 'orders:manage') => {
+      const token = await minter.mint(service, keyViewer(ordersKey.apiKey.id, scope));
       const response = await fetch(stack.services[service].url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -106,20 +160,20 @@ describe('API keys through the gateway', () => {
       });
       return (await response.json()) as { data?: Record<string, any>; errors?: GraphQLResult['errors'] };
     };
-    for (const query of ['{ myOrders { edges { node { id } } } }', '{ order(id: "x") { id } }']) {
-      expect(codes(await call('orders', query) as GraphQLResult), query).toEqual(['FORBIDDEN']);
-    }
+    expect(codes((await call('orders', '{ myOrders { edges { node { id } } } }')) as GraphQLResult)).toEqual(['FORBIDDEN']);
     const place = await call('orders', PLACE, { input: { lines: [{ menuItemId: coffee.id, quantity: 1 }] } });
     expect(codes(place as GraphQLResult)).toEqual(['FORBIDDEN']);
-    const userOrders = await call(
-      'orders',
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders { edges { node { id } } } } } }',
-      { r: [{ __typename: 'User', id: 'someone' }] },
-    );
-    expect(codes(userOrders as GraphQLResult)).toEqual(['FORBIDDEN']);
     expect(codes((await call('auth', '{ me { id } }')) as GraphQLResult)).toEqual(['FORBIDDEN']);
-    // What the scope unlocks still works there.
+    // Without orders:manage a key is no staff: someone's order and a user's orders stay closed to it.
+    const order = await call('orders', 'query($id: ID!) { order(id: $id) { id } }', { id: orderId }, 'stock:write');
+    expect(codes(order as GraphQLResult)).toEqual(['FORBIDDEN']);
+    const USER_ORDERS = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders { edges { node { id } } } } } }';
+    const userOrders = await call('orders', USER_ORDERS, { r: [{ __typename: 'User', id: 'someone' }] }, 'stock:write');
+    expect(codes(userOrders as GraphQLResult)).toEqual(['FORBIDDEN']);
+    // What the scope unlocks still works there, staff's view of an order included.
     expect((await call('orders', '{ orders(first: 1) { edges { node { id } } } }')).errors).toBeUndefined();
+    const staffView = await call('orders', 'query($id: ID!) { order(id: $id) { id } }', { id: orderId });
+    expect(staffView.data!.order).toEqual({ id: orderId });
   });
 
   it('when a key is unknown, truncated, revoked or sent with a token, then the request is refused before any subgraph runs', async () => {

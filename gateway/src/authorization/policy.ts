@@ -27,7 +27,6 @@ export interface AuthorizationPolicy {
   /** Every scope named anywhere; a viewer's other scopes cannot change a decision. */
   readonly relevantScopes: readonly string[];
   /** Some field or type is explicitly `@authenticated`: an API key (no user) cannot see everything. */
-  readonly needsUserSomewhere: boolean;
 }
 
 const AUTHENTICATED_IDENTITY = 'https://specs.apollo.dev/authenticated';
@@ -101,8 +100,7 @@ export function buildAuthorizationPolicy(supergraphSdl: string): AuthorizationPo
   }
   const allScopes = [...distinct.values()];
   const relevantScopes = [...new Set(allScopes.flat(2))].sort();
-  const needsUserSomewhere = [...own.values()].some((r) => r.authenticated);
-  return { schema, fields, types, allScopes, relevantScopes, needsUserSomewhere };
+  return { schema, fields, types, allScopes, relevantScopes };
 }
 
 /** The part of federation-internals' types and fields this module reads. */
@@ -135,8 +133,6 @@ function merge(parts: readonly MutableRequirement[]): Requirement | undefined {
 /** Why the viewer may not select something with this requirement, or undefined when it may. */
 export function deny(requirement: Requirement, viewer: Viewer): DenialCode | undefined {
   if (viewer.kind === 'anonymous') return 'UNAUTHENTICATED';
-  // An explicit @authenticated is about "the caller": a signed-in user. A key holds scopes, no user.
-  if (viewer.kind === 'key' && requirement.authenticated) return 'FORBIDDEN';
   for (const anyOf of requirement.scopes) {
     if (!satisfiesScopes(viewer, anyOf)) return 'FORBIDDEN';
   }
@@ -145,7 +141,6 @@ export function deny(requirement: Requirement, viewer: Viewer): DenialCode | und
 
 export function seesEverything(policy: AuthorizationPolicy, viewer: Viewer): boolean {
   if (viewer.kind === 'anonymous') return policy.fields.size === 0 && policy.types.size === 0;
-  if (viewer.kind === 'key' && policy.needsUserSomewhere) return false;
   return policy.allScopes.every((anyOf) => satisfiesScopes(viewer, anyOf));
 }
 

@@ -6,11 +6,6 @@ import { satisfiesScopes, type Viewer } from './viewer.js';
 /** What a field demands of its caller, read from `@authenticated` / `@requiresScopes` in SDL. */
 export interface FieldPolicy {
   readonly authenticated: boolean;
-  /**
-   * An explicit `@authenticated`: the field is about "the caller", a signed-in user. An API key (scopes,
-   * no user) gets FORBIDDEN there; it reaches only what `@requiresScopes` unlocks and what is public.
-   */
-  readonly needsUser: boolean;
   /** OR of ANDs; empty when no scope is required. */
   readonly scopes: readonly (readonly string[])[];
 }
@@ -50,7 +45,7 @@ function policyOf(directives: readonly ConstDirectiveNode[] | undefined): FieldP
     }
   }
   return authenticated || scopes.length
-    ? { authenticated: authenticated || scopes.length > 0, needsUser: authenticated, scopes }
+    ? { authenticated: authenticated || scopes.length > 0, scopes }
     : undefined;
 }
 
@@ -62,15 +57,18 @@ function merge(a: FieldPolicy | undefined, b: FieldPolicy | undefined): FieldPol
     a.scopes.length && b.scopes.length
       ? a.scopes.flatMap((x) => b.scopes.map((y) => [...x, ...y]))
       : [...a.scopes, ...b.scopes];
-  return { authenticated: true, needsUser: a.needsUser || b.needsUser, scopes };
+  return { authenticated: true, scopes };
 }
 
-/** The message of every refusal of an API key on a field that needs a signed-in user. */
+/**
+ * The message of every refusal of an API key on a field about "the caller" as a person (`me`, `myOrders`,
+ * `placeOrder`…). An API key is authenticated — it passes `@authenticated` and holds its scopes — but it is
+ * no user: the resolvers of those fields refuse it, as they know what needs a person (DESIGN.md's API keys).
+ */
 export const KEY_HAS_NO_USER = 'An API key acts for no user; this needs a signed-in user.';
 
 export function checkPolicy(viewer: Viewer, policy: FieldPolicy): void {
   if (viewer.kind === 'anonymous') throw new UnauthenticatedError();
-  if (viewer.kind === 'key' && policy.needsUser) throw new ForbiddenError(KEY_HAS_NO_USER);
   if (policy.scopes.length && !satisfiesScopes(viewer, policy.scopes)) {
     throw new ForbiddenError('Missing a required scope.');
   }

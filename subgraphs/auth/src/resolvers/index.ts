@@ -3,6 +3,7 @@ import {
   type BatchLoader,
   ForbiddenError,
   hasScope,
+  KEY_HAS_NO_USER,
   NotFoundError,
   Scope,
   type SubgraphContext,
@@ -67,8 +68,10 @@ function payload(session: Session) {
 
 export const resolvers = {
   Query: {
-    me: (_: unknown, __: unknown, { viewer, users }: Context) =>
-      viewer.kind === 'user' ? users.load(viewer.userId) : null,
+    me: (_: unknown, __: unknown, { viewer, users }: Context) => {
+      if (viewer.kind === 'key') throw new ForbiddenError(KEY_HAS_NO_USER);
+      return viewer.kind === 'user' ? users.load(viewer.userId) : null;
+    },
     user: (_: unknown, { id }: { id: string }, { users }: Context) => users.load(id),
     apiKeys: (_: unknown, __: unknown, ctx: Context) => {
       keyManager(ctx);

@@ -31,6 +31,11 @@ function isStaff(viewer: Viewer): boolean {
 }
 
 /** The signed-in user; an API key acts for no user, so it is refused wherever one is needed. */
+/** Who acts, as an order records it: a user's id, or `key:<id>` for an API key (which owns no order). */
+function actorId(viewer: Viewer): string {
+  return viewer.kind === 'key' ? `key:${viewer.keyId}` : userId(viewer);
+}
+
 function userId(viewer: Viewer): string {
   if (viewer.kind === 'key') throw new ForbiddenError(KEY_HAS_NO_USER);
   if (viewer.kind !== 'user') throw new UnauthenticatedError();
@@ -199,7 +204,7 @@ export const resolvers = {
       coded(() =>
         cancelOrder(
           { store: ctx.orders, stations: ctx.stations, logger: ctx.logger },
-          { userId: userId(ctx.viewer), isStaff: isStaff(ctx.viewer) },
+          { userId: actorId(ctx.viewer), isStaff: isStaff(ctx.viewer) },
           args.id,
           ctx.requestId,
         ),
@@ -226,7 +231,7 @@ export const resolvers = {
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     orders: (user: { id: string }, args: PageArgs, ctx: OrdersContext) => {
-      if (userId(ctx.viewer) !== user.id && !isStaff(ctx.viewer)) {
+      if (!isStaff(ctx.viewer) && userId(ctx.viewer) !== user.id) {
         throw new ForbiddenError("Only the user themself or staff may list a user's orders.");
       }
       return connection(ctx, args, { customerId: user.id });
