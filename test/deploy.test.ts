@@ -71,7 +71,7 @@ describe('container image', () => {
     const table = entrypointServices();
     expect(Object.keys(table).sort()).toEqual([...SERVICES, 'web'].sort());
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    expect(table.web).toEqual({ entry: 'clients/web/server/main.ts', port: WEB_PORT });
+    expect(table.web).toEqual({ entry: 'clients/web/dist-server/main.js', port: WEB_PORT });
     expect(scripts['start:web']!.split(' ').at(-1)).toBe(table.web!.entry);
     expect(existsSync(resolve(ROOT, table.web!.entry))).toBe(true);
     for (const service of SERVICES) {

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { buildManifest } from '../clients/web/scripts/manifest.js';
 import { generateKeyring } from '../packages/platform/src/keys.js';
 import { DEFAULT_PORTS, SERVICES, SUBGRAPHS, type ServiceName } from '../packages/platform/src/services.js';
 
@@ -99,6 +100,11 @@ describe('the container image, run without Docker', () => {
       return `secret-${name.toLowerCase().replaceAll('_', '-')}-0123456789`;
     };
     const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<ServiceName, number>;
+    // The image's build stage writes the web app's manifest, which compose hands the gateway as its safelist.
+    const manifest = join(work, 'persisted-query-manifest.json');
+    const operations = await buildManifest();
+    writeFileSync(manifest, JSON.stringify(operations));
+    const menuOperation = operations.operations.find((o) => o.name === 'Menu')!;
     const tag = `img${process.pid}`;
 
     const envFor = (service: ServiceName): Env => {
@@ -107,6 +113,7 @@ describe('the container image, run without Docker', () => {
         let value = interpolate(String(raw), secret);
         // compose's service names resolve only inside its network: here they are local ports.
         for (const other of SERVICES) value = value.replaceAll(`//${other}:${DEFAULT_PORTS[other]}`, `//127.0.0.1:${ports[other]}`);
+        if (value === '/app/clients/web/dist/persisted-query-manifest.json') value = manifest;
         env[name] = value;
       }
       env[`${service.toUpperCase()}_PORT`] = String(ports[service]);
@@ -145,14 +152,19 @@ describe('the container image, run without Docker', () => {
     start('gateway');
     await until('gateway /ready', 120_000, ok('gateway', '/ready'), alive('gateway'));
 
-    const response = await fetch(`http://127.0.0.1:${ports.gateway}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ menu { name stock available } }' }),
-    });
-    const body = (await response.json()) as { data?: { menu?: unknown[] }; errors?: unknown };
+    // Production runs only the web app's operations: the app's own menu query is served, a hand-written one refused.
+    const query = async (text: string) => {
+      const response = await fetch(`http://127.0.0.1:${ports.gateway}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: text }),
+      });
+      return (await response.json()) as { data?: { menu?: unknown[] }; errors?: { extensions?: { code?: string } }[] };
+    };
+    const body = await query(menuOperation.body);
     expect(body.errors).toBeUndefined();
     expect(body.data?.menu).toHaveLength(12);
+    expect((await query('{ menu { name stock available } }')).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
 
     // SIGTERM, as the container runtime stops them: each drains and exits 0 (entrypoint.sh execs node).
     const exits = [...children.entries()].map(async ([service, { child }]) => {
