@@ -29,7 +29,14 @@ export class ReservationRepository {
 
   /** `lines` must come from `normalizeLines` (merged, sorted by id). */
   async reserve(orderId: string, lines: readonly StockLine[]): Promise<Reservation> {
-    await this.sweepExpired();
+    const first = await this.attempt(orderId, lines);
+    // The sweeper returns expired holds every interval; only a refusal sweeps first, so no order is refused
+    // for stock an expired hold still counts, and the common reserve pays for no sweep.
+    if (first.status !== 'REFUSED' || (await this.sweepExpired()) === 0) return first;
+    return this.attempt(orderId, lines);
+  }
+
+  private async attempt(orderId: string, lines: readonly StockLine[]): Promise<Reservation> {
     try {
       return await this.db.transaction(async (tx) => {
         const existing = await this.read(orderId, tx);
