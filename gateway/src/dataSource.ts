@@ -1,6 +1,6 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { ANONYMOUS, deadlineHeaders, REQUEST_ID_HEADER, type CredentialMinter } from '@brigade/platform';
+import { ANONYMOUS, deadlineHeaders, REQUEST_ID_HEADER, type CredentialMinter, ErrorCode } from '@brigade/platform';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { GatewayContext } from './context.js';
@@ -147,6 +147,6 @@ function affectedPath(options: GraphQLDataSourceProcessOptions<GatewayContext>):
 function subgraphError(subgraph: string, what: string, path?: (string | number)[]): GraphQLError {
   return new GraphQLError(`Subgraph ${subgraph} ${what}.`, {
     ...(path ? { path } : {}),
-    extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: subgraph },
+    extensions: { code: ErrorCode.SubgraphUnavailable, serviceName: subgraph },
   });
 }

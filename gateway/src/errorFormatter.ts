@@ -1,4 +1,4 @@
-import { createErrorFormatter } from '@brigade/platform';
+import { createErrorFormatter, ErrorCode } from '@brigade/platform';
 import type { GraphQLFormattedError } from 'graphql';
 import { redactLimitDetails } from './plugins/operationLimits.js';
 import { NOT_IN_LIST } from './plugins/persistedOperations.js';
@@ -12,7 +12,7 @@ export interface ErrorMaskingOptions {
 }
 
 /** Codes the gateway itself raises that describe the request, on top of the platform's client-safe set. */
-const GATEWAY_SAFE_CODES = new Set([NOT_IN_LIST]);
+const GATEWAY_SAFE_CODES: ReadonlySet<string> = new Set([NOT_IN_LIST]);
 
 /**
  * The gateway's `formatError`: the platform's production masking (anything not client-safe becomes a bare
@@ -30,11 +30,11 @@ export function createGatewayErrorFormatter(options: ErrorMaskingOptions) {
     const redacted = redactLimitDetails(formatted, redact);
     if (!options.production) return redacted;
     const code = redacted.extensions?.code;
-    if (code === 'SUBGRAPH_UNAVAILABLE') {
+    if (code === ErrorCode.SubgraphUnavailable) {
       return {
         message: 'A service is temporarily unavailable.',
         ...(redacted.path ? { path: redacted.path } : {}),
-        extensions: { code: 'SERVICE_UNAVAILABLE' },
+        extensions: { code: ErrorCode.ServiceUnavailable },
       };
     }
     if (typeof code === 'string' && GATEWAY_SAFE_CODES.has(code)) {

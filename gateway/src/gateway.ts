@@ -8,7 +8,7 @@ import {
   sendJson,
   ServiceClient,
   type HttpApp,
-  type Logger,
+  type Logger, ErrorCode
 } from '@brigade/platform';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { readFile } from 'node:fs/promises';
@@ -181,7 +181,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
 }
 
 function notFound(): never {
-  throw new HttpError(404, 'NOT_FOUND', 'Not found.');
+  throw new HttpError(404, ErrorCode.NotFound, 'Not found.');
 }
 
 /** Auth's key set, at the auth subgraph's routing URL in the supergraph (when AUTH_JWKS_URL is not set). */

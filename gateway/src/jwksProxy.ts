@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from '@brigade/platform';
+import { HttpError, ErrorCode } from '@brigade/platform';
 
 const FRESH_MS = 60_000;
 
@@ -18,7 +18,7 @@ export function createJwksProxy(jwksUrl: string) {
         if (!Array.isArray(keys.keys)) throw new Error('not a JWKS');
         cached = { body: JSON.stringify({ keys: keys.keys }), at: Date.now() };
       } catch {
-        if (!cached) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'Signing keys are unavailable.');
+        if (!cached) throw new HttpError(503, ErrorCode.ServiceUnavailable, 'Signing keys are unavailable.');
       }
     }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' });

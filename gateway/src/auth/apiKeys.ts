@@ -1,4 +1,4 @@
-import { apiKeyIdOf, HttpError, keyViewer, ServiceCallError, type Logger, type ServiceClient, type Viewer } from '@brigade/platform';
+import { apiKeyIdOf, HttpError, keyViewer, ServiceCallError, type Logger, type ServiceClient, type Viewer, ErrorCode } from '@brigade/platform';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -132,18 +132,18 @@ export function createApiKeyAuthentication(
       const secret = apiKeyOf(headers[API_KEY_HEADER]);
       if (secret === undefined) return undefined;
       if (typeof headers.authorization === 'string' ? headers.authorization.trim() !== '' : headers.authorization !== undefined) {
-        throw new HttpError(400, 'BAD_REQUEST', 'Send a bearer token or an API key, not both.', {
+        throw new HttpError(400, ErrorCode.BadRequest, 'Send a bearer token or an API key, not both.', {
           'www-authenticate': 'Bearer error="invalid_request"',
         });
       }
       return await verifier.verify(secret);
     } catch (error) {
       if (error instanceof InvalidApiKeyError) {
-        throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid, revoked or expired API key.');
+        throw new HttpError(401, ErrorCode.Unauthenticated, 'Invalid, revoked or expired API key.');
       }
       if (error instanceof ApiKeyCheckUnavailableError) {
         options.logger?.warn({ reqId: requestId, reason: error.message }, 'API key could not be verified');
-        throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'Cannot verify API keys right now.', { 'retry-after': '5' });
+        throw new HttpError(503, ErrorCode.ServiceUnavailable, 'Cannot verify API keys right now.', { 'retry-after': '5' });
       }
       throw error;
     }

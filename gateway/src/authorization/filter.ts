@@ -1,3 +1,4 @@
+import { ErrorCode } from '@brigade/platform';
 import {
   Kind,
   getNamedType,
@@ -388,7 +389,7 @@ function filterField(
       // unless only unreported selections (`__typename` in a protected fragment) were there.
       const child = ctx.codes[firstChild];
       if (child) record(ctx, child, coordinate, true);
-      else record(ctx, ctx.shared.viewer.kind === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN', coordinate, false);
+      else record(ctx, ctx.shared.viewer.kind === 'anonymous' ? ErrorCode.Unauthenticated : ErrorCode.Forbidden, coordinate, false);
       return null;
     }
     if (childLevel.needsTypename) {

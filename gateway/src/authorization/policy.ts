@@ -1,7 +1,7 @@
 import { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLSchema } from 'graphql';
 import { buildASTSchema, getNamedType, isInterfaceType, isObjectType } from 'graphql';
-import { satisfiesScopes, type Viewer } from '@brigade/platform';
+import { satisfiesScopes, type Viewer, ErrorCode } from '@brigade/platform';
 
 /**
  * What one field or type demands of the caller. Several directive applications (on the field, its
@@ -13,7 +13,7 @@ export interface Requirement {
   readonly scopes: readonly (readonly (readonly string[])[])[];
 }
 
-export type DenialCode = 'UNAUTHENTICATED' | 'FORBIDDEN';
+export type DenialCode = typeof ErrorCode.Unauthenticated | typeof ErrorCode.Forbidden;
 
 export interface AuthorizationPolicy {
   /** The API schema (what clients see), for type information while filtering. */
@@ -132,9 +132,9 @@ function merge(parts: readonly MutableRequirement[]): Requirement | undefined {
 
 /** Why the viewer may not select something with this requirement, or undefined when it may. */
 export function deny(requirement: Requirement, viewer: Viewer): DenialCode | undefined {
-  if (viewer.kind === 'anonymous') return 'UNAUTHENTICATED';
+  if (viewer.kind === 'anonymous') return ErrorCode.Unauthenticated;
   for (const anyOf of requirement.scopes) {
-    if (!satisfiesScopes(viewer, anyOf)) return 'FORBIDDEN';
+    if (!satisfiesScopes(viewer, anyOf)) return ErrorCode.Forbidden;
   }
   return undefined;
 }

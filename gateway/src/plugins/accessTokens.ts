@@ -1,4 +1,4 @@
-import { HttpError } from '@brigade/platform';
+import { HttpError, ErrorCode } from '@brigade/platform';
 import {
   bearerToken,
   createAccessTokenVerifier,
@@ -25,10 +25,10 @@ export function accessTokenPlugin(options: AccessTokenOptions): GatewayPlugin {
         if (token) exchange.viewer = await verifier.verify(token);
       } catch (error) {
         if (error instanceof JwksUnavailableError) {
-          throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'Cannot verify tokens right now.', { 'retry-after': '5' });
+          throw new HttpError(503, ErrorCode.ServiceUnavailable, 'Cannot verify tokens right now.', { 'retry-after': '5' });
         }
         if (!(error instanceof InvalidTokenError)) throw error;
-        throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid or expired access token.', {
+        throw new HttpError(401, ErrorCode.Unauthenticated, 'Invalid or expired access token.', {
           'www-authenticate': 'Bearer error="invalid_token"',
         });
       }

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@brigade/platform';
 import { Kind, visit, type DocumentNode } from 'graphql';
 import { graphqlRuntime } from '../graphqlRuntime.js';
 import type { GatewayPlugin } from '../pipeline.js';
@@ -35,7 +36,7 @@ export function listInputsPlugin(options: ListInputOptions = {}): GatewayPlugin 
             }
             if (ok && !hasLongArray(request.variables, max, 0)) return;
             options.onReject?.('listInput');
-            throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+            throw new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, http: { status: 400 } } });
           },
         };
       },

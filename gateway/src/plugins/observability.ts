@@ -1,3 +1,4 @@
+import { ErrorCode } from '@brigade/platform';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '@brigade/platform';
 import type { GatewayContext } from '../context.js';
@@ -50,7 +51,7 @@ function operationObserver(options: ObservabilityOptions & { observed: ObservedR
           const status = response.http.status ?? 200;
           const sent = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           const errorCount = sent?.length ?? errors?.length ?? 0;
-          const codes = [...new Set((sent ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          const codes = [...new Set((sent ?? []).map((e) => String(e.extensions?.code ?? ErrorCode.InternalServerError)))];
           // Refused before execution (unparsable, invalid, over a limit) is not the same signal as a failing subgraph.
           const outcome: RequestOutcome = !operation || status >= 400 ? 'rejected' : errorCount > 0 ? 'error' : 'success';
           const label = metrics.operationLabel(operationName ?? request.operationName);

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@brigade/platform';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -84,7 +85,7 @@ export function operationLimitsPlugin(options: OperationLimitsOptions & { analys
 
 /** A limit refusal as Apollo reports validation failures: 400 GRAPHQL_VALIDATION_FAILED. */
 export function limitError(message: string) {
-  return new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+  return new GraphQLError(message, { extensions: { code: ErrorCode.GraphqlValidationFailed, http: { status: 400 } } });
 }
 
 /** graphql-armor's depth, alias and directive rules, reporting through the validation context. */

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@brigade/platform';
 import type { ApolloServerPlugin, PersistedQueryOptions } from '@apollo/server';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
@@ -41,7 +42,7 @@ export interface PersistedOperationsOptions {
 
 export const PERSISTED_DEFAULTS = { apq: true, apqTtlSeconds: 86_400 } as const;
 
-export const NOT_IN_LIST = 'PERSISTED_QUERY_NOT_IN_LIST';
+export const NOT_IN_LIST = ErrorCode.PersistedQueryNotInList;
 
 /**
  * Persisted operations: APQ (in Redis when there is one, so every replica knows a registered query; each

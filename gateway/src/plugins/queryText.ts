@@ -1,4 +1,4 @@
-import { HttpError } from '@brigade/platform';
+import { HttpError, ErrorCode } from '@brigade/platform';
 import type { GatewayPlugin } from '../pipeline.js';
 import { LIMIT_EXCEEDED_MESSAGE } from './operationLimits.js';
 
@@ -33,7 +33,7 @@ export function queryTextPlugin(options: QueryTextOptions): GatewayPlugin {
       options.onReject?.('queryLength');
       throw new HttpError(
         400,
-        'GRAPHQL_VALIDATION_FAILED',
+        ErrorCode.GraphqlValidationFailed,
         options.exposeLimits
           ? `Query text of ${query.length} characters exceeds the limit of ${options.maxQueryLength}.`
           : LIMIT_EXCEEDED_MESSAGE,

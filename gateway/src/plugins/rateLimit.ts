@@ -1,5 +1,5 @@
 import { HeaderMap } from '@apollo/server';
-import { HttpError, type Logger, type Viewer } from '@brigade/platform';
+import { HttpError, type Logger, type Viewer, ErrorCode } from '@brigade/platform';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Analysis } from '../analysis/index.js';
@@ -119,7 +119,7 @@ export class RateLimiter {
         if (!(error instanceof HttpError)) throw error;
         throw new GraphQLError(RATE_LIMITED_MESSAGE, {
           extensions: {
-            code: 'RATE_LIMITED',
+            code: ErrorCode.RateLimited,
             http: { status: 429, headers: new HeaderMap([['retry-after', error.headers['retry-after']!]]) },
           },
         });
@@ -138,7 +138,7 @@ export class RateLimiter {
       }
       this.options.onReject?.(kind);
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new HttpError(429, 'RATE_LIMITED', RATE_LIMITED_MESSAGE, { 'retry-after': String(retryAfter) });
+      throw new HttpError(429, ErrorCode.RateLimited, RATE_LIMITED_MESSAGE, { 'retry-after': String(retryAfter) });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@brigade/platform';
 import type { ApolloServer, HTTPGraphQLRequest } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
@@ -215,7 +216,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
           this.expiry = undefined;
           timers--;
           this.end('token_expired', [
-            { message: 'The access token expired; subscribe again with a fresh one.', extensions: { code: 'UNAUTHENTICATED' } },
+            { message: 'The access token expired; subscribe again with a fresh one.', extensions: { code: ErrorCode.Unauthenticated } },
           ]);
         }, Math.max(0, Math.min(expiresAt - Date.now(), 2_000_000_000)));
       }
@@ -236,7 +237,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       if (this.res.writableNeedDrain && ++this.blocked > limits.queueLimit) {
         dropped.inc({ reason: 'overflow' });
         return this.end('overflow', [
-          { message: 'Events arrived faster than this connection took them; subscribe again to catch up.', extensions: { code: 'SUBSCRIPTION_OVERFLOW' } },
+          { message: 'Events arrived faster than this connection took them; subscribe again to catch up.', extensions: { code: ErrorCode.SubscriptionOverflow } },
         ]);
       }
       if (this.lastPayload.size >= 1_000) this.lastPayload.clear();
@@ -300,7 +301,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         event: (event) => this.enqueue(event),
         fail: (errors) => {
           const clientErrors = publicErrors(errors);
-          const refused = errors.some((e) => e.extensions?.code !== 'SERVICE_UNAVAILABLE');
+          const refused = errors.some((e) => e.extensions?.code !== ErrorCode.ServiceUnavailable);
           for (const member of [...this.members]) member.end(refused ? 'upstream_refused' : 'upstream_unavailable', clientErrors);
         },
       });
@@ -331,7 +332,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         for (const member of [...this.members]) {
           dropped.inc({ reason: 'overflow' });
           member.end('overflow', [
-            { message: 'Too many events waited for delivery; subscribe again to catch up.', extensions: { code: 'SUBSCRIPTION_OVERFLOW' } },
+            { message: 'Too many events waited for delivery; subscribe again to catch up.', extensions: { code: ErrorCode.SubscriptionOverflow } },
           ]);
         }
         return;
@@ -429,7 +430,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
                 errors: [
                   new GraphQLError(
                     'A subscription is a stream: send it with Accept: multipart/mixed;subscriptionSpec="1.0" or text/event-stream.',
-                    { extensions: { code: 'BAD_REQUEST' } },
+                    { extensions: { code: ErrorCode.BadRequest } },
                   ),
                 ],
               };
@@ -455,7 +456,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         }
         // A new supergraph may change what a subscription means or who may see it: streams end, clients
         // subscribe again against it (the first event of orderUpdated brings them up to date).
-        if (loaded) endAll('supergraph_reloaded', 'SUPERGRAPH_RELOADED', 'The API was updated; subscribe again.');
+        if (loaded) endAll('supergraph_reloaded', ErrorCode.SupergraphReloaded, 'The API was updated; subscribe again.');
         loaded = true;
       });
       return {
@@ -492,7 +493,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     async serve({ req, res, request, context, expiresAt }) {
       const writer = createWriter(streamingTransportOf(req)!, res);
       if (draining || !apollo) {
-        return refuse(writer, context, { errors: [{ message: 'The gateway is shutting down; subscribe again.', extensions: { code: 'SHUTTING_DOWN' } }] });
+        return refuse(writer, context, { errors: [{ message: 'The gateway is shutting down; subscribe again.', extensions: { code: ErrorCode.ShuttingDown } }] });
       }
       const identity = identityOf(context);
       if ((perViewer.get(identity) ?? 0) >= limits.maxPerViewer) {
@@ -500,7 +501,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
           errors: [
             {
               message: `At most ${limits.maxPerViewer} subscriptions may be open at once; close one first.`,
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+              extensions: { code: ErrorCode.TooManySubscriptions },
             },
           ],
         });
@@ -517,7 +518,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         try {
           body = JSON.parse(text) as ResultBody;
         } catch {
-          body = { errors: [{ message: 'The subscription was refused.', extensions: { code: 'BAD_REQUEST' } }] };
+          body = { errors: [{ message: 'The subscription was refused.', extensions: { code: ErrorCode.BadRequest } }] };
         }
         return refuse(writer, context, body);
       }
@@ -528,7 +529,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
           errors: [
             {
               message: 'This gateway serves a subscription that selects one entity field directly (e.g. orderUpdated(id:) { … }).',
-              extensions: { code: 'BAD_REQUEST' },
+              extensions: { code: ErrorCode.BadRequest },
             },
           ],
         });
@@ -577,7 +578,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
 
     drain() {
       draining = true;
-      endAll('shutdown', 'SHUTTING_DOWN', 'The gateway is shutting down; subscribe again.');
+      endAll('shutdown', ErrorCode.ShuttingDown, 'The gateway is shutting down; subscribe again.');
       pool.closeAll();
     },
 

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@brigade/platform';
 import type { Logger } from '@brigade/platform';
 import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-sse';
@@ -190,5 +191,5 @@ class Upstream {
 }
 
 function unavailable(message: string): GraphQLFormattedError {
-  return { message, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  return { message, extensions: { code: ErrorCode.ServiceUnavailable } };
 }

@@ -10,6 +10,17 @@ export const ErrorCode = {
   Conflict: 'CONFLICT',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
+  // The transport's and the gateway's own refusals and stream endings.
+  BadRequest: 'BAD_REQUEST',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  GraphqlValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
+  PersistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
+  DeadlineExceeded: 'DEADLINE_EXCEEDED',
+  SubgraphUnavailable: 'SUBGRAPH_UNAVAILABLE',
+  TooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
+  SubscriptionOverflow: 'SUBSCRIPTION_OVERFLOW',
+  SupergraphReloaded: 'SUPERGRAPH_RELOADED',
+  ShuttingDown: 'SHUTTING_DOWN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -23,8 +34,8 @@ export const CLIENT_SAFE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.Conflict,
   ErrorCode.ServiceUnavailable,
   'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
+  ErrorCode.GraphqlValidationFailed,
+  ErrorCode.BadRequest,
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',

@@ -1,3 +1,4 @@
+import { ErrorCode } from './errors.js';
 import type { ApolloServer, BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
@@ -76,13 +77,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large.');
+    throw new HttpError(413, ErrorCode.PayloadTooLarge, 'Request body too large.');
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large.');
+    if (size > limit) throw new HttpError(413, ErrorCode.PayloadTooLarge, 'Request body too large.');
     chunks.push(chunk);
   }
   const buffer = Buffer.concat(chunks);
@@ -90,7 +91,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   try {
     return text.decode(buffer);
   } catch {
-    throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid UTF-8.');
+    throw new HttpError(400, ErrorCode.BadRequest, 'Request body is not valid UTF-8.');
   }
 }
 
@@ -108,12 +109,12 @@ export async function toGraphQLRequest(req: IncomingMessage, bodyLimit: number):
     if (/^application\/(graphql-response\+)?json\b/i.test(type) || /^application\/json/i.test(type)) {
       const charset = /charset=([^;]+)/i.exec(type)?.[1]?.trim().toLowerCase();
       if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-        throw new HttpError(415, 'BAD_REQUEST', 'Only UTF-8 JSON is accepted.');
+        throw new HttpError(415, ErrorCode.BadRequest, 'Only UTF-8 JSON is accepted.');
       }
       try {
         body = raw.length ? JSON.parse(raw) : undefined;
       } catch {
-        throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON.');
+        throw new HttpError(400, ErrorCode.BadRequest, 'Request body is not valid JSON.');
       }
     } else {
       body = raw;
@@ -179,12 +180,12 @@ export function createHttpApp(options: {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const route = options.routes[path];
     try {
-      if (!route) throw new HttpError(404, 'NOT_FOUND', 'Not found.');
+      if (!route) throw new HttpError(404, ErrorCode.NotFound, 'Not found.');
       await route(req, res);
     } catch (error) {
       if (error instanceof HttpError) return sendError(res, error);
       options.logger.error({ err: error, path }, 'unhandled request error');
-      sendError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+      sendError(res, new HttpError(500, ErrorCode.InternalServerError, 'Internal server error'));
     }
   });
   server.keepAliveTimeout = 65_000;

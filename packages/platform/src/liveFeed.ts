@@ -1,3 +1,4 @@
+import { ErrorCode } from './errors.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
 
@@ -6,7 +7,7 @@ export const LIVE_QUEUE_LIMIT = 256;
 
 /** Ends a subscriber whose queue overflowed: it missed events, so it must re-subscribe to catch up. */
 export class LiveOverflowError extends Error {
-  readonly code = 'SUBSCRIPTION_OVERFLOW';
+  readonly code = ErrorCode.SubscriptionOverflow;
   constructor() {
     super(`More than ${LIVE_QUEUE_LIMIT} events waited for this subscriber; re-subscribe to catch up.`);
   }

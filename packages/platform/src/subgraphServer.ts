@@ -1,3 +1,4 @@
+import { ErrorCode } from './errors.js';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -156,14 +157,14 @@ export async function createSubgraphServer<Deps extends object>(
         const header = req.headers.authorization;
         const token = typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
         if (!token) {
-          return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'A service credential is required.'), requestId);
+          return sendError(res, new HttpError(401, ErrorCode.Unauthenticated, 'A service credential is required.'), requestId);
         }
         let claims;
         try {
           claims = await options.verifier.verify(token);
         } catch (error) {
           log.warn({ reason: error instanceof CredentialError ? error.message : 'error' }, 'credential refused');
-          return sendError(res, new HttpError(401, 'UNAUTHENTICATED', 'Invalid service credential.'), requestId);
+          return sendError(res, new HttpError(401, ErrorCode.Unauthenticated, 'Invalid service credential.'), requestId);
         }
         if (/\btext\/event-stream\b/i.test(String(req.headers.accept ?? ''))) {
           streamContexts.set(req, {
@@ -187,7 +188,7 @@ export async function createSubgraphServer<Deps extends object>(
           // Nobody waits for the answer any more: starting now would only do work its caller believes failed.
           metrics.observe(undefined, 504, (performance.now() - started) / 1000);
           log.warn({ caller: claims.issuer, lateByMs: Date.now() - deadline }, 'refused: the caller\'s deadline passed before the request started');
-          return sendError(res, new HttpError(504, 'DEADLINE_EXCEEDED', 'The deadline of this request passed before it could start.'), requestId);
+          return sendError(res, new HttpError(504, ErrorCode.DeadlineExceeded, 'The deadline of this request passed before it could start.'), requestId);
         }
         const context = async (): Promise<SubgraphContext & Deps> => ({
           ...options.deps,
