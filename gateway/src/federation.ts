@@ -1,5 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { CredentialMinter, type Logger } from '@brigade/platform';
+import type { CredentialMinter, Logger } from '@brigade/platform';
 import type { SupergraphModel } from './analysis/index.js';
 import { loadSupergraphModel } from './analysis/index.js';
 import type { GatewayConfig } from './config.js';
@@ -29,13 +29,14 @@ export function createFederation(
     metrics: GatewayMetrics;
     tracing?: GatewayTracing;
     spans: RequestSpans;
+    minter: CredentialMinter;
     onModel: (model: SupergraphModel | null) => void;
   },
 ): Federation {
   const { logger, metrics } = options;
   const dataSources: SubgraphDataSource[] = [];
   const health = new SubgraphHealth(config.healthCheckIntervalMs, logger);
-  const minter = new CredentialMinter('gateway', config.signingKey);
+  const { minter } = options;
   const routingUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
   const gateway = new ApolloGateway({
     logger,

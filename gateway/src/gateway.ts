@@ -65,11 +65,13 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const jwksUrl = config.jwksUrl ?? authJwksUrl(initialSdl);
   const analysis = new Analysis(p.limits);
   const limits = { ...p.limits, onReject: metrics.onReject };
+  // One signer of the gateway's per-subgraph credentials: queries, subscriptions and the API-key check.
+  const minter = new CredentialMinter('gateway', config.signingKey);
   const formatError = createGatewayErrorFormatter({ production, exposeLimits: p.limits.exposeLimits, hideSuggestions: p.hideSuggestions });
   const subscriptions = createSubscriptions({
     logger,
     registry: metrics.registry,
-    minter: new CredentialMinter('gateway', config.signingKey),
+    minter,
     routingUrl: (name, url) => config.subgraphUrls[name] ?? url,
     formatError: formatError as never,
     limits: config.subscriptions,
@@ -85,7 +87,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     accessTokenPlugin({ jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
     apiKeyPlugin({
       auth: new ServiceClient({
-        minter: new CredentialMinter('gateway', config.signingKey),
+        minter,
         target: 'auth',
         url: config.subgraphUrls.auth ?? subgraphsOf(initialSdl).get('auth') ?? new URL('/graphql', jwksUrl).toString(),
         timeoutMs: config.subgraphTimeoutMs,
@@ -123,6 +125,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     metrics,
     tracing,
     spans,
+    minter,
     onModel(model) {
       if (!model) return analysis.clear();
       analysis.update(model);

@@ -166,15 +166,18 @@ export async function createSubgraphServer<Deps extends object>(
           log.warn({ reason: error instanceof CredentialError ? error.message : 'error' }, 'credential refused');
           return sendError(res, new HttpError(401, ErrorCode.Unauthenticated, 'Invalid service credential.'), requestId);
         }
+        // A stream outlives any deadline its request carried: only a single answer is bound by one.
+        const contextOf = (until?: number): SubgraphContext & Deps => ({
+          ...options.deps,
+          ...options.requestDeps?.(),
+          viewer: claims.viewer,
+          caller: claims.issuer,
+          requestId,
+          logger: log,
+          deadline: until,
+        });
         if (/\btext\/event-stream\b/i.test(String(req.headers.accept ?? ''))) {
-          streamContexts.set(req, {
-            ...options.deps,
-            ...options.requestDeps?.(),
-            viewer: claims.viewer,
-            caller: claims.issuer,
-            requestId,
-            logger: log,
-          });
+          streamContexts.set(req, contextOf());
           log.info({ caller: claims.issuer }, 'stream opened');
           openStreams.add(res);
           res.once('close', () => {
@@ -190,16 +193,7 @@ export async function createSubgraphServer<Deps extends object>(
           log.warn({ caller: claims.issuer, lateByMs: Date.now() - deadline }, 'refused: the caller\'s deadline passed before the request started');
           return sendError(res, new HttpError(504, ErrorCode.DeadlineExceeded, 'The deadline of this request passed before it could start.'), requestId);
         }
-        const context = async (): Promise<SubgraphContext & Deps> => ({
-          ...options.deps,
-          ...options.requestDeps?.(),
-          viewer: claims.viewer,
-          caller: claims.issuer,
-          requestId,
-          logger: log,
-          deadline,
-        });
-        const status = await executeGraphQL(apollo, request, context as never, res, { [REQUEST_ID_HEADER]: requestId });
+        const status = await executeGraphQL(apollo, request, (async () => contextOf(deadline)) as never, res, { [REQUEST_ID_HEADER]: requestId });
         const body = request.body as { operationName?: unknown } | undefined;
         const operationName = typeof body?.operationName === 'string' ? body.operationName : undefined;
         const seconds = (performance.now() - started) / 1000;
