@@ -1,19 +1,15 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { ANONYMOUS, deadlineHeaders, REQUEST_ID_HEADER, type CredentialMinter, ErrorCode } from '@brigade/platform';
+import {
+  type CredentialMinter,
+  ErrorCode,
+  ServiceCallError,
+  type ServiceCall,
+  type ServiceReply,
+  ServiceTransport,
+} from '@brigade/platform';
 import { GraphQLError } from 'graphql';
-import { Pool } from 'undici';
 import type { GatewayContext } from './context.js';
-
-interface Reply {
-  statusCode: number;
-  text: string;
-}
-
-const isTimeout = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-};
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -30,23 +26,22 @@ export interface SubgraphDataSourceOptions {
 }
 
 /**
- * Brigade's subgraph fetcher: an undici keep-alive pool per subgraph, a hard timeout per call, and the
- * caller's identity only inside a credential minted for this one subgraph, and in-flight sharing of
- * identical query fetches. Nothing of the client's own headers is forwarded, so a spoofed `x-user-id` never reaches a subgraph. No retries: a mutation must
- * never run twice.
+ * Brigade's subgraph fetcher: each fetch is a call over the platform's service transport (a keep-alive pool per
+ * subgraph, the caller's identity only inside a credential minted for this one subgraph, a hard timeout, no
+ * retries), plus what only the gateway needs: in-flight sharing of identical query fetches, a span per traced
+ * fetch, fetch metrics, and failures as GraphQL errors at the holes they leave. Nothing of the client's own
+ * headers is forwarded, so a spoofed `x-user-id` never reaches a subgraph.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
-  private readonly pool: Pool;
-  private readonly path: string;
-  private readonly inFlight = new Map<string, Promise<Reply>>();
+  private readonly transport: ServiceTransport;
+  private readonly inFlight = new Map<string, Promise<ServiceReply>>();
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
-    const url = new URL(options.url);
-    this.path = `${url.pathname}${url.search}`;
-    this.pool = new Pool(url.origin, {
+    this.transport = new ServiceTransport({
+      minter: options.minter,
+      target: options.name,
+      url: options.url,
       connections: options.connections,
-      keepAliveTimeout: 30_000,
-      pipelining: 1,
     });
   }
 
@@ -54,17 +49,19 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { request } = options;
     // Health checks and schema loads carry no request context: they go out with the gateway's own credential.
     const context = 'incomingRequestContext' in options ? options.context : undefined;
-    const token = await this.options.minter.mint(this.options.name, context?.viewer ?? ANONYMOUS);
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
+    const credential = await this.transport.credential(context?.viewer);
     const traced = context ? this.options.traceFetch?.(this.options.name, context) : undefined;
-    const traceparent = traced?.traceparent ?? context?.traceparent;
-    if (traceparent) headers.traceparent = traceparent;
-    const body = JSON.stringify({
-      query: request.query,
-      variables: request.variables,
-      operationName: request.operationName,
-    });
+    const call: ServiceCall = {
+      credential,
+      body: JSON.stringify({
+        query: request.query,
+        variables: request.variables,
+        operationName: request.operationName,
+      }),
+      timeoutMs: this.options.timeoutMs,
+      requestId: context?.requestId,
+      traceparent: traced?.traceparent ?? context?.traceparent,
+    };
     // Identical fetches of concurrent queries share one subgraph call: same subgraph, same body, same credential
     // (minted per viewer, so never across viewers). Never for mutations, and not for traced fetches (own spans).
     const shareable =
@@ -73,8 +70,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
     const started = performance.now();
     try {
-      const reply = shareable ? this.shared(`${token}\u0000${body}`, headers, body) : this.send(headers, body);
-      const { statusCode, text } = await reply;
+      const { statusCode, text } = await (shareable ? this.shared(`${credential}\u0000${call.body}`, call) : this.transport.post(call));
       let parsed: GatewayGraphQLResponse | undefined;
       try {
         // Parsed per caller: Apollo Gateway merges into the objects it receives, so sharers must not share them.
@@ -89,7 +85,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       traced?.end(parsed.errors?.length ? 'graphql errors' : undefined);
       return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
     } catch (error) {
-      const timedOut = isTimeout(error);
+      const timedOut = error instanceof ServiceCallError && error.kind === 'timeout';
       this.options.onFetch?.(this.options.name, timedOut ? 'timeout' : 'error', (performance.now() - started) / 1000);
       traced?.end(timedOut ? 'timeout' : 'unreachable');
       if (error instanceof GraphQLError) throw error;
@@ -97,10 +93,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
-  private shared(key: string, headers: Record<string, string>, body: string): Promise<Reply> {
+  private shared(key: string, call: ServiceCall): Promise<ServiceReply> {
     let reply = this.inFlight.get(key);
     if (!reply) {
-      reply = this.send(headers, body);
+      reply = this.transport.post(call);
       this.inFlight.set(key, reply);
       const forget = () => this.inFlight.delete(key);
       reply.then(forget, forget);
@@ -108,27 +104,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     return reply;
   }
 
-  /**
-   * One call, bounded by undici's own timers (time to the response head, then between body chunks) rather
-   * than an AbortSignal.timeout per call: no timer and signal allocated for every fetch. The subgraph is told
-   * when this call stops waiting (the deadline headers), counted from now: undici's timer starts later,
-   * once the request is written, so the subgraph's deadline is never later than the moment we give up.
-   */
-  private async send(headers: Record<string, string>, body: string): Promise<Reply> {
-    const timeout = this.options.timeoutMs;
-    const response = await this.pool.request({
-      path: this.path,
-      method: 'POST',
-      headers: { ...headers, ...deadlineHeaders(timeout) },
-      body,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
-    return { statusCode: response.statusCode, text: await response.body.text() };
-  }
-
   close(): Promise<void> {
-    return this.pool.close();
+    return this.transport.close();
   }
 }
 

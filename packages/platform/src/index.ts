@@ -9,6 +9,7 @@ export * from './http.js';
 export * from './keys.js';
 export * from './logger.js';
 export * from './serviceClient.js';
+export * from './serviceTransport.js';
 export * from './services.js';
 export * from './subgraphServer.js';
 export * from './viewer.js';
