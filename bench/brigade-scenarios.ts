@@ -10,7 +10,8 @@
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import { ApolloServer } from '@apollo/server';
-import { ANONYMOUS, CredentialMinter, SEED_MENU, type Viewer } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/menu';
+import { ANONYMOUS, CredentialMinter, subgraphUrlVariable, type Viewer } from '@brigade/platform';
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,7 +89,7 @@ async function capturePlan(stack: BrigadeStack, body: string, viewer: Viewer): P
   const pools = new Map<string, Pool>();
   const recording = (service: string): GraphQLDataSource<{ viewer: Viewer }> => ({
     async process(options) {
-      const url = new URL(stack.info.urls[`SUBGRAPH_${service.toUpperCase()}_URL`]!);
+      const url = new URL(stack.info.urls[subgraphUrlVariable(service)]!);
       const sent = JSON.stringify({ query: options.request.query, variables: options.request.variables, operationName: options.request.operationName });
       fetches.push({ service, body: sent });
       let pool = pools.get(service);

@@ -11,8 +11,7 @@
  * client; gateway RSS per 1,000 open subscriptions (RSS with them open − RSS before, same process); gateway CPU
  * per delivered event over the load window.
  */
-import { SEED_MENU } from '@brigade/platform';
-import { subscribe, type LiveStream, type SignedInUser } from '@brigade/testing';
+import { SEED_MENU, subscribe, type LiveStream, type SignedInUser } from '@brigade/testing';
 import { cpuMs, processTree } from './lib/sampler.js';
 import { PLACE_ORDER_MUTATION, restockAll, startBrigadeStack } from './stack/brigade.js';
 import { readFileSync } from 'node:fs';

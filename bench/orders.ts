@@ -8,7 +8,7 @@
  *
  *   npm run bench:orders -- [--duration 20] [--clients 20] [--engine pglite,pglite-disk,pglite-fsync,postgres] [--no-pin]
  */
-import { SEED_MENU } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/menu';
 import type { GraphQLClient, GraphQLResult } from '@brigade/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';

@@ -9,7 +9,7 @@
  */
 // The platform's keys and services only, not its index: the launcher has no use for Apollo, PGlite or pino.
 import { generateKeyring, loadDevKeyring } from '@brigade/platform/keys';
-import { DEFAULT_PORTS, SUBGRAPHS, type ServiceName, type SubgraphName } from '@brigade/platform/services';
+import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVariable, type ServiceName, type SubgraphName } from '@brigade/platform/services';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -103,7 +103,7 @@ function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
       .join(',');
   }
   for (const other of SUBGRAPH_ORDER) {
-    const variable = `SUBGRAPH_${other.toUpperCase()}_URL`;
+    const variable = subgraphUrlVariable(other);
     env[variable] = process.env[variable] ?? `http://${host}:${portOf(other)}/graphql`;
   }
   return env;

@@ -10,20 +10,8 @@
  * Each service's variables are the process environment with its own entry of HOSTED_SERVICES on top. They
  * start in the order given (dependencies first), and SIGTERM/SIGINT drains them all.
  */
-import * as auth from '@brigade/auth';
-import * as menu from '@brigade/menu';
-import * as orders from '@brigade/orders';
 import { ConfigError, SUBGRAPHS, createLogger, type Env, type HttpApp, type SubgraphName } from '@brigade/platform';
-import * as station from '@brigade/station';
-
-const factories: Record<SubgraphName, (env: Env) => Promise<HttpApp>> = {
-  auth: async (env) => auth.createServer(await auth.loadConfig(env)),
-  menu: async (env) => menu.createServer(await menu.loadConfig(env)),
-  orders: async (env) => orders.createServer(await orders.loadConfig(env)),
-  kitchen: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'kitchen' })),
-  bar: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'bar' })),
-  bakery: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'bakery' })),
-};
+import { SUBGRAPH_SERVERS } from './lib/subgraphs.js';
 
 function hostedServices(raw: string | undefined): [SubgraphName, Env][] {
   let parsed: unknown;
@@ -77,7 +65,7 @@ for (const [name, own] of services) {
   if (stopping) break;
   const env: Env = { ...base, ...own };
   try {
-    const app = await factories[name](env);
+    const app = await SUBGRAPH_SERVERS[name](env);
     apps.push({ name, app });
     const url = await app.listen(Number(env.PORT ?? 0), env.HOST);
     createLogger(name, { level: env.LOG_LEVEL ?? 'info' }).info({ url }, `${name} listening`);

@@ -1,6 +1,6 @@
 import { createGateway, loadConfig as loadGatewayConfig, type Gateway } from '@brigade/gateway';
-import { CredentialMinter, keyViewer, openDatabase, SEED_MENU, SUBGRAPHS } from '@brigade/platform';
-import { ADMIN, startStack, subscribe, type GraphQLResult, type LiveTransport, type Stack } from '@brigade/testing';
+import { CredentialMinter, keyViewer, openDatabase, SUBGRAPHS } from '@brigade/platform';
+import { ADMIN, SEED_MENU, startStack, subscribe, type GraphQLResult, type LiveTransport, type Stack } from '@brigade/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import { SEED_MENU } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/testing';
 import { startStack, type GraphQLResult, type Stack } from '@brigade/testing';
 import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';

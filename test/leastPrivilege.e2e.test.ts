@@ -1,5 +1,5 @@
-import { CredentialMinter, CredentialVerifier, SEED_MENU, userViewer, type SubgraphName } from '@brigade/platform';
-import { startStack, type Stack } from '@brigade/testing';
+import { CredentialMinter, CredentialVerifier, userViewer, type SubgraphName } from '@brigade/platform';
+import { SEED_MENU, startStack, type Stack } from '@brigade/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCredential } from './support/tokens.js';
 

@@ -1,5 +1,5 @@
-import { CredentialMinter, generateServiceKey, SEED_MENU, userViewer, type SubgraphName } from '@brigade/platform';
-import { startStack, type Stack } from '@brigade/testing';
+import { CredentialMinter, generateServiceKey, userViewer, type SubgraphName } from '@brigade/platform';
+import { SEED_MENU, startStack, type Stack } from '@brigade/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCredential } from './support/tokens.js';

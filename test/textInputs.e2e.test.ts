@@ -1,4 +1,4 @@
-import { SEED_MENU } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/testing';
 import { startStack, type Stack } from '@brigade/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

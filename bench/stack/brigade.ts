@@ -3,8 +3,9 @@
  * own process in front of them (`gateway/src/main.ts`, production mode, pinned), plus the admin chores scenarios
  * need (restocking, users with orders).
  */
-import { SEED_MENU, type Viewer, userViewer } from '@brigade/platform';
-import { createClient, type GraphQLClient, type SignedInUser } from '@brigade/testing';
+import { type Viewer, userViewer } from '@brigade/platform';
+import { STATION_PROFILES } from '@brigade/station/stations';
+import { createClient, SEED_MENU, type GraphQLClient, type SignedInUser } from '@brigade/testing';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { join } from 'node:path';
 import { GATEWAY_NODE_OPTIONS } from '../brigade.js';
@@ -116,14 +117,12 @@ export async function startBrigadeStack(options: BrigadeStackOptions = {}): Prom
   }
 }
 
-const RESTOCK_FIELD = { kitchen: 'restockDish', bar: 'restockDrink', bakery: 'restockPastry' } as const;
-
 /** Adds `quantity` to every seeded item's stock (in calls of at most 10000, the API's bound). */
 export async function restockAll(client: GraphQLClient, quantity: number): Promise<void> {
   const token = await client.adminToken();
   for (const item of SEED_MENU) {
     for (let left = quantity; left > 0; left -= 10_000) {
-      const field = RESTOCK_FIELD[item.station];
+      const field = `restock${STATION_PROFILES[item.station].itemType}`;
       const result = await client.query(`mutation($id: ID!, $q: Int!) { ${field}(id: $id, quantity: $q) { id } }`, {
         variables: { id: item.id, q: Math.min(left, 10_000) },
         token,

@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/stack/subgraphs.ts [--database-url postgres://…] [--data-dir <folder>]   (default: in-memory PGlite)
  */
+import { subgraphUrlVariable } from '@brigade/platform';
 import { startStack } from '@brigade/testing';
 import { parseArgs } from 'node:util';
 
@@ -20,7 +21,7 @@ const stack = await startStack({
 });
 const urls: Record<string, string> = {};
 for (const [name, service] of Object.entries(stack.services)) {
-  if (name !== 'gateway') urls[`SUBGRAPH_${name.toUpperCase()}_URL`] = service.url;
+  if (name !== 'gateway') urls[subgraphUrlVariable(name)] = service.url;
 }
 console.log(
   `STACK ${JSON.stringify({ urls, signingKey: stack.keyring.privateKeys.gateway, trusted: stack.keyring.trusted, admin: stack.admin })}`,

@@ -1,4 +1,4 @@
-import { loadServiceConfig, parseEnv, SUBGRAPHS, type Env, type ServiceConfig, type SubgraphName } from '@brigade/platform';
+import { loadServiceConfig, parseEnv, SUBGRAPHS, subgraphUrlVariable, type Env, type ServiceConfig, type SubgraphName } from '@brigade/platform';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -65,8 +65,8 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
   const own = parseEnv(schema, env);
   const subgraphUrls: Record<string, string> = {};
   for (const name of SUBGRAPHS) {
-    const url = env[`SUBGRAPH_${name.toUpperCase()}_URL`];
-    if (url) subgraphUrls[name] = parseEnv(z.object({ [`SUBGRAPH_${name.toUpperCase()}_URL`]: z.string().url() }), env)[`SUBGRAPH_${name.toUpperCase()}_URL`]!;
+    const variable = subgraphUrlVariable(name);
+    if (env[variable]) subgraphUrls[name] = parseEnv(z.object({ [variable]: z.string().url() }), env)[variable]!;
   }
   return {
     ...base,

@@ -1,5 +1,4 @@
-import { SEED_MENU } from '@brigade/platform';
-import { startStack, type Stack } from '@brigade/testing';
+import { SEED_MENU, startStack, type Stack } from '@brigade/testing';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import { SEED_MENU } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/testing';
 import { startStack, type Stack } from '@brigade/testing';
 import { createServer, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

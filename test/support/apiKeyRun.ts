@@ -4,7 +4,7 @@
  * It also prints every response body and every service's /metrics, so the parent test can grep one
  * stream for the secret. The secret and key id go to the file named by argv[2], never to stdout.
  */
-import { SEED_MENU } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/testing';
 import { startStack } from '@brigade/testing';
 import { writeFile } from 'node:fs/promises';
 

@@ -1,4 +1,4 @@
-import type { GraphQLFieldResolver } from 'graphql';
+import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
 import { Kind, type ConstDirectiveNode, type DocumentNode } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 import { satisfiesScopes, type Viewer } from './viewer.js';
@@ -11,6 +11,7 @@ export interface FieldPolicy {
 }
 
 type Resolvers = Record<string, Record<string, unknown> | unknown>;
+type FieldResolver = GraphQLFieldResolver<unknown, { viewer: Viewer }, unknown>;
 
 /** `Type.field` → policy, for fields and types marked in the subgraph's own SDL. */
 export function readPolicies(typeDefs: DocumentNode): Map<string, FieldPolicy> {
@@ -80,31 +81,31 @@ export function checkPolicy(viewer: Viewer, policy: FieldPolicy): void {
  * the parent's property, as the default resolver would.
  */
 export function enforceDirectives<R extends Resolvers>(typeDefs: DocumentNode, resolvers: R): R {
-  const out: Record<string, Record<string, unknown>> = {};
+  const out: Record<string, unknown> = {};
   for (const [type, fields] of Object.entries(resolvers)) {
-    out[type] = typeof fields === 'object' && fields !== null ? { ...(fields as object) } : (fields as never);
+    out[type] = typeof fields === 'object' && fields !== null ? { ...fields } : fields;
   }
   for (const [coordinate, policy] of readPolicies(typeDefs)) {
     const [type, field] = coordinate.split('.') as [string, string];
-    const typeResolvers = (out[type] ??= {});
+    const typeResolvers = (out[type] ??= {}) as Record<string, unknown>;
     const current = typeResolvers[field];
     if (typeof current === 'object' && current !== null && 'subscribe' in current) {
       // A subscription field: the check runs when the subscription starts, before any event.
-      const { subscribe } = current as { subscribe: GraphQLFieldResolver<unknown, { viewer: Viewer }> };
+      const { subscribe } = current as { subscribe: FieldResolver };
       typeResolvers[field] = {
         ...current,
-        subscribe: (parent: unknown, args: unknown, context: { viewer: Viewer }, info: never) => {
+        subscribe: (parent: unknown, args: unknown, context: { viewer: Viewer }, info: GraphQLResolveInfo) => {
           checkPolicy(context.viewer, policy);
-          return subscribe(parent, args as never, context, info);
+          return subscribe(parent, args, context, info);
         },
       };
       continue;
     }
-    const original = current as GraphQLFieldResolver<unknown, { viewer: Viewer }> | undefined;
-    typeResolvers[field] = (parent: unknown, args: unknown, context: { viewer: Viewer }, info: never) => {
+    const original = current as FieldResolver | undefined;
+    typeResolvers[field] = (parent: unknown, args: unknown, context: { viewer: Viewer }, info: GraphQLResolveInfo) => {
       checkPolicy(context.viewer, policy);
       return original
-        ? original(parent, args as never, context, info)
+        ? original(parent, args, context, info)
         : (parent as Record<string, unknown> | null)?.[field];
     };
   }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { z } from 'zod';
 import { loadDevKeyring } from './keys.js';
-import { DEFAULT_PORTS, type ServiceName } from './services.js';
+import { DEFAULT_PORTS, subgraphUrlVariable, type ServiceName } from './services.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -114,10 +114,7 @@ export async function loadServiceConfig(service: ServiceName, env: Env = process
   };
 }
 
-/**
- * Where another subgraph answers: `SUBGRAPH_<NAME>_URL` (the gateway's override variable, so one
- * setting serves the gateway and service-to-service calls), else its default local port.
- */
+/** Where another subgraph answers: its `SUBGRAPH_<NAME>_URL`, else its default local port. */
 export function subgraphUrl(env: Env, name: ServiceName): string {
-  return env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`;
+  return env[subgraphUrlVariable(name)] ?? `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`;
 }

@@ -16,3 +16,11 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
 
 export const STATIONS = ['kitchen', 'bar', 'bakery'] as const;
 export type StationName = (typeof STATIONS)[number];
+
+/**
+ * The variable that says where a subgraph answers, `SUBGRAPH_<NAME>_URL`: read by the gateway (over the
+ * supergraph's routing URL) and by services calling each other, so one setting serves both.
+ */
+export function subgraphUrlVariable(name: string): string {
+  return `SUBGRAPH_${name.toUpperCase()}_URL`;
+}

@@ -42,14 +42,17 @@ export interface SubgraphContext extends BaseContext {
   readonly deadline?: number;
 }
 
-export interface SubgraphServerOptions<Deps extends object> {
+/** A subgraph's resolvers, checked against the context they receive. */
+export type SubgraphResolvers<Context extends SubgraphContext> = GraphQLResolverMap<Context>;
+
+export interface SubgraphServerOptions<Deps extends object, RequestDeps extends object> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<SubgraphContext & Deps>;
+  resolvers: SubgraphResolvers<SubgraphContext & Deps & RequestDeps>;
   /** Handed to every resolver through the context. */
   deps: Deps;
   /** Built afresh for each request and merged into the context: per-request batch loaders and caches. */
-  requestDeps?: () => object;
+  requestDeps: () => RequestDeps;
   verifier: CredentialVerifier;
   logger: Logger;
   production: boolean;
@@ -80,19 +83,21 @@ export interface SubgraphServer extends HttpApp {
  * every GraphQL request without a valid internal credential addressed to it — `_service` and
  * `_entities` included. Only `/health` and `/ready` are open.
  */
-export async function createSubgraphServer<Deps extends object>(
-  options: SubgraphServerOptions<Deps>,
+export async function createSubgraphServer<Deps extends object, RequestDeps extends object>(
+  options: SubgraphServerOptions<Deps, RequestDeps>,
 ): Promise<SubgraphServer> {
   const { logger } = options;
-  const schema = buildSubgraphSchema({
-    typeDefs: options.typeDefs,
-    // Which service may call, then the directives (which user may), then text validation, then the resolver.
-    resolvers: enforceCallers(
-      options.typeDefs,
-      enforceDirectives(options.typeDefs, validateTextInputs(options.typeDefs, options.resolvers as never, options.textInputErrors)),
-      options.callers,
-    ),
-  });
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: options.typeDefs,
+      // Which service may call, then the directives (which user may), then text validation, then the resolver.
+      resolvers: enforceCallers(
+        options.typeDefs,
+        enforceDirectives(options.typeDefs, validateTextInputs(options.typeDefs, options.resolvers, options.textInputErrors)),
+        options.callers,
+      ),
+    },
+  ]);
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
     introspection: !options.production,
@@ -110,7 +115,7 @@ export async function createSubgraphServer<Deps extends object>(
   // Subscriptions (and any operation a client asks to stream) over GraphQL-over-SSE, distinct connections
   // mode: what the Brigade gateway, Hive Gateway and other routers speak to subgraphs. The context comes
   // from the credential checked below, never from the stream itself.
-  const streamContexts = new WeakMap<IncomingMessage, SubgraphContext & Deps>();
+  const streamContexts = new WeakMap<IncomingMessage, SubgraphContext & Deps & RequestDeps>();
   const sse = createSseHandler<Record<string, unknown>>({
     schema,
     authenticate: () => null,
@@ -167,9 +172,9 @@ export async function createSubgraphServer<Deps extends object>(
           return sendError(res, new HttpError(401, ErrorCode.Unauthenticated, 'Invalid service credential.'), requestId);
         }
         // A stream outlives any deadline its request carried: only a single answer is bound by one.
-        const contextOf = (until?: number): SubgraphContext & Deps => ({
+        const contextOf = (until?: number): SubgraphContext & Deps & RequestDeps => ({
           ...options.deps,
-          ...options.requestDeps?.(),
+          ...options.requestDeps(),
           viewer: claims.viewer,
           caller: claims.issuer,
           requestId,
@@ -193,7 +198,7 @@ export async function createSubgraphServer<Deps extends object>(
           log.warn({ caller: claims.issuer, lateByMs: Date.now() - deadline }, 'refused: the caller\'s deadline passed before the request started');
           return sendError(res, new HttpError(504, ErrorCode.DeadlineExceeded, 'The deadline of this request passed before it could start.'), requestId);
         }
-        const status = await executeGraphQL(apollo, request, (async () => contextOf(deadline)) as never, res, { [REQUEST_ID_HEADER]: requestId });
+        const status = await executeGraphQL(apollo, request, async () => contextOf(deadline), res, { [REQUEST_ID_HEADER]: requestId });
         const body = request.body as { operationName?: unknown } | undefined;
         const operationName = typeof body?.operationName === 'string' ? body.operationName : undefined;
         const seconds = (performance.now() - started) / 1000;

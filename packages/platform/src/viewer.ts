@@ -20,13 +20,6 @@ export type Viewer =
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
 
-export const Scope = {
-  OrdersManage: 'orders:manage',
-  StockWrite: 'stock:write',
-  MenuWrite: 'menu:write',
-  UsersManage: 'users:manage',
-} as const;
-
 export function userViewer(userId: string, scope: string | undefined, roles: readonly string[] = []): Viewer {
   return Object.freeze({
     kind: 'user',

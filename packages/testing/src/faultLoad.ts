@@ -1,5 +1,6 @@
-import { SEED_MENU } from '@brigade/platform';
+import { STATION_PROFILES } from '@brigade/station/stations';
 import type { SignedInUser } from './client.js';
+import { SEED_MENU } from './seedMenu.js';
 import type { Stack } from './stack.js';
 
 export interface FaultLoadOptions {
@@ -43,8 +44,6 @@ const PLACE = /* GraphQL */ `
   }
 `;
 
-const RESTOCK_FIELD = { kitchen: 'restockDish', bar: 'restockDrink', bakery: 'restockPastry' } as const;
-
 /**
  * Customers place orders without idempotency keys while a fault hits the stack, then each customer's own
  * list of orders is compared with what they were told: a customer told that an order failed who finds it
@@ -54,7 +53,7 @@ const RESTOCK_FIELD = { kitchen: 'restockDish', bar: 'restockDrink', bakery: 're
 export async function runFaultLoad(stack: Stack, options: FaultLoadOptions): Promise<FaultLoadResult> {
   const admin = await stack.adminToken();
   for (const item of SEED_MENU) {
-    const result = await stack.query(`mutation($id: ID!, $q: Int!) { ${RESTOCK_FIELD[item.station]}(id: $id, quantity: $q) { id } }`, {
+    const result = await stack.query(`mutation($id: ID!, $q: Int!) { restock${STATION_PROFILES[item.station].itemType}(id: $id, quantity: $q) { id } }`, {
       variables: { id: item.id, q: options.restock ?? 5_000 },
       token: admin,
     });

@@ -1,29 +1,18 @@
-import {
-  BatchLoader,
-  createLogger,
-  createSubgraphServer,
-  CredentialVerifier,
-  migrate,
-  openDatabase,
-  UnauthenticatedError,
-  type Callers,
-  type SubgraphServer,
-} from '@brigade/platform';
-import { gql } from 'graphql-tag';
-import { readFileSync } from 'node:fs';
+import { BatchLoader, defineSubgraph, loadTypeDefs, UnauthenticatedError, type Callers, type SubgraphServer } from '@brigade/platform';
 import type { ServerResponse } from 'node:http';
 import { type AuthConfig, loadConfig } from './config.js';
+import type { AuthDeps, AuthRequestDeps } from './context.js';
 import { sqlStores } from './data/stores.js';
 import { Accounts } from './domain/accounts.js';
 import { ApiKeys } from './domain/apiKeys.js';
 import { InvalidCredentialsError } from './domain/errors.js';
 import { SigningKeys } from './domain/signingKeys.js';
-import { resolvers, type AuthDeps } from './resolvers/index.js';
+import { resolvers } from './resolvers/index.js';
+
+export { loadConfig, resolvers, type AuthConfig };
 
 export const name = 'auth';
-export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-export { loadConfig };
-export type { AuthConfig };
+export const typeDefs = loadTypeDefs(new URL('../schema.graphql', import.meta.url));
 
 /**
  * Who may call auth, and what: only the gateway — for clients, and for its own API key checks (internal
@@ -32,16 +21,21 @@ export type { AuthConfig };
 export const CALLERS: Callers = { gateway: ['public', 'Query.apiKeyGrant'] };
 export const JWKS_PATH = '/.well-known/jwks.json';
 
-export interface AuthServer extends SubgraphServer {
+interface AuthExtras {
   /** Same as `npm run auth:rotate-key`, on this server's database; returns the new kid. */
   rotateSigningKey(): Promise<string>;
 }
+export type AuthServer = SubgraphServer & AuthExtras;
 
-export async function createServer(config: AuthConfig): Promise<AuthServer> {
-  const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
-  try {
-    await migrate(db, new URL('../migrations/', import.meta.url));
+export const createServer = defineSubgraph<AuthConfig, AuthDeps, AuthRequestDeps, AuthExtras>({
+  name,
+  typeDefs,
+  resolvers,
+  migrations: new URL('../migrations/', import.meta.url),
+  callers: CALLERS,
+  // A NUL in an email or password is answered like any wrong password: it reveals nothing either.
+  textInputErrors: { 'Mutation.logIn': () => new UnauthenticatedError(new InvalidCredentialsError().message) },
+  async start({ db, logger, config }) {
     const keys = new SigningKeys(db, sqlStores, config.accessTokenTtlS);
     const kid = await keys.ensure(config.accessTokenKey);
     const accounts = new Accounts(db, sqlStores, keys, config);
@@ -55,35 +49,17 @@ export async function createServer(config: AuthConfig): Promise<AuthServer> {
       );
     }
     logger.info({ kid }, 'access tokens signed with key');
-
-    const server = await createSubgraphServer<AuthDeps>({
-      name,
-      typeDefs,
-      resolvers: resolvers as never,
+    return {
       deps: { accounts, apiKeys: new ApiKeys(db, sqlStores) },
       requestDeps: () => {
         const users = sqlStores.users(db);
         return { users: new BatchLoader(async (ids: readonly string[]) => new Map((await users.byIds(ids)).map((u) => [u.id, u]))) };
       },
-      callers: CALLERS,
-      verifier: new CredentialVerifier(name, config.trustedKeys, Object.keys(CALLERS)),
-      // A NUL in an email or password is answered like any wrong password: it reveals nothing either.
-      textInputErrors: { 'Mutation.logIn': () => new UnauthenticatedError(new InvalidCredentialsError().message) },
-      logger,
-      production: config.production,
-      shutdownTimeoutMs: config.shutdownTimeoutMs,
-      ready: async () => void (await db.query('SELECT 1')),
-      onStop: () => db.close(),
-      routes: {
-        [JWKS_PATH]: async (_req, res) => sendJwks(res, await keys.jwks()),
-      },
-    });
-    return Object.assign(server, { rotateSigningKey: () => keys.rotate() });
-  } catch (error) {
-    await db.close().catch(() => undefined);
-    throw error;
-  }
-}
+      routes: { [JWKS_PATH]: async (_req, res) => sendJwks(res, await keys.jwks()) },
+      extras: { rotateSigningKey: () => keys.rotate() },
+    };
+  },
+});
 
 function sendJwks(res: ServerResponse, jwks: unknown): void {
   // Verifiers refetch on an unknown kid anyway, so a minute of caching only delays nothing that matters.

@@ -1,28 +1,15 @@
-import { readFileSync } from 'node:fs';
-import {
-  BatchLoader,
-  CredentialVerifier,
-  SEED_MENU,
-  createLogger,
-  createSubgraphServer,
-  migrate,
-  openDatabase,
-  type SubgraphServer,
-  type Callers,
-} from '@brigade/platform';
-import { gql } from 'graphql-tag';
-import type { MenuConfig } from './config.js';
+import { BatchLoader, defineSubgraph, loadTypeDefs, type Callers } from '@brigade/platform';
+import { loadConfig, type MenuConfig } from './config.js';
 import type { MenuDeps, MenuRequestDeps } from './context.js';
 import { MenuRepository } from './data/menuRepository.js';
+import { SEED_MENU, type SeedItem } from './data/seed.js';
 import { resolvers } from './resolvers/index.js';
 
-export { loadConfig, type MenuConfig } from './config.js';
-export { resolvers };
+export { loadConfig, resolvers, SEED_MENU, type MenuConfig, type SeedItem };
 
 export const name = 'menu';
-export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+export const typeDefs = loadTypeDefs(new URL('../schema.graphql', import.meta.url));
 
-/** Who may call menu: the gateway for clients, orders for prices, the stations to check an item's type. */
 /**
  * Who may call menu, and what: clients through the gateway; orders' batch lookup of the items of an order;
  * the stations' check that an item exists.
@@ -34,31 +21,20 @@ export const CALLERS: Callers = {
   bar: ['Query.menuItem'],
   bakery: ['Query.menuItem'],
 };
-export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
-export async function createServer(config: MenuConfig): Promise<SubgraphServer> {
-  const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
-  try {
-    await migrate(db, new URL('../migrations/', import.meta.url));
+export const createServer = defineSubgraph<MenuConfig, MenuDeps, MenuRequestDeps>({
+  name,
+  typeDefs,
+  resolvers,
+  migrations: new URL('../migrations/', import.meta.url),
+  callers: CALLERS,
+  async start({ db, logger }) {
     const menu = new MenuRepository(db);
     if (await menu.seedOnce(SEED_MENU)) logger.info({ items: SEED_MENU.length }, 'seeded the menu');
-    return await createSubgraphServer<MenuDeps>({
-      name,
-      typeDefs,
-      resolvers: resolvers as never,
+    return {
       deps: { menu },
-      requestDeps: (): MenuRequestDeps => ({ menuItems: new BatchLoader((ids) => menu.byIds(ids)) }),
-      callers: CALLERS,
-      verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
-      logger,
-      production: config.production,
-      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      requestDeps: () => ({ menuItems: new BatchLoader((ids) => menu.byIds(ids)) }),
       ready: () => menu.ping(),
-      onStop: () => db.close(),
-    });
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-}
+    };
+  },
+});

@@ -1,6 +1,5 @@
-import { SEED_MENU } from '@brigade/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, loadConfig } from '../src/subgraph.js';
+import { createServer, loadConfig, SEED_MENU } from '../src/subgraph.js';
 import { ENGINES, admin, codesOf, customer, postGraphQL, startTestServer, type TestServer } from './support.js';
 
 const ITEM = `id name description price { amount currency } category station __typename`;

@@ -1,39 +1,30 @@
-import { readFileSync } from 'node:fs';
 import {
   BatchLoader,
-  createLogger,
-  createSubgraphServer,
   CredentialMinter,
+  defineSubgraph,
   LiveFeed,
-  CredentialVerifier,
-  migrate,
-  openDatabase,
+  loadTypeDefs,
   ServiceClient,
-  type StationName,
   STATIONS,
-  type SubgraphServer,
   type Callers,
+  type StationName,
 } from '@brigade/platform';
-import { gql } from 'graphql-tag';
 import { MenuClient } from './clients/menuClient.js';
 import { StationsClient } from './clients/stationsClient.js';
-import type { OrdersConfig } from './config.js';
+import { loadConfig, type OrdersConfig } from './config.js';
 import type { OrdersDeps, OrdersRequestDeps } from './context.js';
 import { OrdersRepository, parseOrderChange } from './data/ordersRepository.js';
 import { PlaceOrderSaga, type SagaFaults } from './domain/placeOrder.js';
 import { RecoverySweeper } from './domain/recovery.js';
 import { resolvers } from './resolvers/index.js';
 
-export { loadConfig, type OrdersConfig } from './config.js';
-export type { SagaFaults } from './domain/placeOrder.js';
-export { resolvers };
+export { loadConfig, resolvers, type OrdersConfig, type SagaFaults };
 
 export const name = 'orders';
-export const typeDefs = gql(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+export const typeDefs = loadTypeDefs(new URL('../schema.graphql', import.meta.url));
 
 /** Who may call orders, and what: only the gateway, for clients. */
 export const CALLERS: Callers = { gateway: 'public' };
-export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
 export interface OrdersServerOptions {
   /**
@@ -44,38 +35,34 @@ export interface OrdersServerOptions {
   faults?: SagaFaults;
 }
 
-export async function createServer(config: OrdersConfig, options: OrdersServerOptions = {}): Promise<SubgraphServer> {
-  const logger = createLogger(name, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
-  try {
-    await migrate(db, new URL('../migrations/', import.meta.url));
+export const createServer = (config: OrdersConfig, options: OrdersServerOptions = {}) => serve({ ...config, ...options });
+
+const serve = defineSubgraph<OrdersConfig & OrdersServerOptions, OrdersDeps, OrdersRequestDeps>({
+  name,
+  typeDefs,
+  resolvers,
+  migrations: new URL('../migrations/', import.meta.url),
+  callers: CALLERS,
+  async start({ db, logger, config, onClose }) {
     const minter = new CredentialMinter(name, config.signingKey);
     const client = (target: string, url: string, timeoutMs: number) => new ServiceClient({ minter, target, url, timeoutMs });
     const orders = new OrdersRepository(db);
     const orderEvents = await LiveFeed.open(db, 'order_changed', parseOrderChange, logger);
+    onClose(() => orderEvents.close());
     const stations = new StationsClient(
-      Object.fromEntries(
-        STATIONS.map((s) => [s, client(s, config.stationUrls[s], config.stationTimeoutMs)]),
-      ) as Record<StationName, ServiceClient>,
+      Object.fromEntries(STATIONS.map((s) => [s, client(s, config.stationUrls[s], config.stationTimeoutMs)])) as Record<StationName, ServiceClient>,
     );
-    const faults: SagaFaults = options.faults ?? {};
+    const faults: SagaFaults = config.faults ?? {};
     if (config.fault === 'exit-after-reserve' && !faults.afterReserve) {
       faults.afterReserve = (orderId) => {
         logger.fatal({ orderId }, 'ORDERS_FAULT=exit-after-reserve: exiting with holds granted');
         process.exit(137);
       };
     }
-    const saga = new PlaceOrderSaga({
-      store: orders,
-      menu: new MenuClient(client('menu', config.menuUrl, config.menuTimeoutMs)),
-      stations,
-      logger,
-      deadlineMs: config.deadlineMs,
-      answerMarginMs: config.answerMarginMs,
-      menuTimeoutMs: config.menuTimeoutMs,
-      stationTimeoutMs: config.stationTimeoutMs,
-      faults,
-    });
+    const { deadlineMs, answerMarginMs, menuTimeoutMs, stationTimeoutMs } = config;
+    const menu = new MenuClient(client('menu', config.menuUrl, menuTimeoutMs));
+    const saga = new PlaceOrderSaga({ store: orders, menu, stations, logger, deadlineMs, answerMarginMs, menuTimeoutMs, stationTimeoutMs, faults });
+    onClose(() => saga.idle());
     const sweeper = new RecoverySweeper({
       store: orders,
       stations,
@@ -84,39 +71,16 @@ export async function createServer(config: OrdersConfig, options: OrdersServerOp
       concurrency: config.recoveryConcurrency,
       passBudgetMs: config.recoveryPassMs,
     });
-    const sweep = () =>
-      sweeper.sweep().catch((error: unknown) => logger.error({ err: error }, 'recovery sweep failed'));
-    let timer: NodeJS.Timeout | undefined;
-    const server = await createSubgraphServer<OrdersDeps>({
-      name,
-      typeDefs,
-      resolvers: resolvers as never,
+    return {
       deps: { orders, saga, stations, orderEvents },
-      requestDeps: (): OrdersRequestDeps => ({
+      requestDeps: () => ({
         orderLoader: new BatchLoader((ids) => orders.getMany(ids)),
         lineLoader: new BatchLoader((ids) => orders.linesOfMany(ids)),
       }),
-      callers: CALLERS,
-      verifier: new CredentialVerifier(name, config.trustedKeys, ACCEPTED_ISSUERS),
-      logger,
-      production: config.production,
-      shutdownTimeoutMs: config.shutdownTimeoutMs,
       ready: () => orders.ping(),
-      onStop: async () => {
-        clearInterval(timer);
-        await Promise.all([sweeper.idle(), saga.idle()]);
-        await orderEvents.close();
-        await db.close();
-      },
-    });
-    // Start-up recovery runs in the background: stations may still be starting, and readiness must not
-    // wait on them; the periodic pass retries whatever this one could not finish.
-    void sweep();
-    timer = setInterval(sweep, config.recoveryIntervalMs);
-    timer.unref();
-    return server;
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-}
+      // Start-up recovery runs in the background too: stations may still be starting, and readiness must not
+      // wait on them; the periodic pass retries whatever this one could not finish.
+      timers: [{ name: 'recovery sweep', everyMs: config.recoveryIntervalMs, atStart: true, run: () => sweeper.sweep() }],
+    };
+  },
+});

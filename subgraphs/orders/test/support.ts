@@ -8,10 +8,10 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import * as menu from '@brigade/menu';
+import { SEED_MENU } from '@brigade/menu';
 import * as station from '@brigade/station';
 import {
   CredentialMinter,
-  SEED_MENU,
   STATIONS,
   generateKeyring,
   userViewer,

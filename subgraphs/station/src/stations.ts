@@ -4,15 +4,17 @@ import type { StationName } from '@brigade/platform';
 /** What differs between the three deployments of the station code base. */
 export interface StationProfile {
   readonly station: StationName;
-  /** The menu type whose stock this station owns. */
+  /**
+   * The menu type whose stock this station owns: the entity its SDL extends and its restock field names
+   * (`restockDrink`). Which items are of that type is menu's to say (an item's category).
+   */
   readonly itemType: 'Dish' | 'Drink' | 'Pastry';
-  readonly category: 'MEAL' | 'DRINK' | 'DESSERT';
 }
 
 export const STATION_PROFILES: Record<StationName, StationProfile> = {
-  kitchen: { station: 'kitchen', itemType: 'Dish', category: 'MEAL' },
-  bar: { station: 'bar', itemType: 'Drink', category: 'DRINK' },
-  bakery: { station: 'bakery', itemType: 'Pastry', category: 'DESSERT' },
+  kitchen: { station: 'kitchen', itemType: 'Dish' },
+  bar: { station: 'bar', itemType: 'Drink' },
+  bakery: { station: 'bakery', itemType: 'Pastry' },
 };
 
 const TEMPLATE_URL = new URL('../schema.graphql', import.meta.url);

@@ -1,103 +1,54 @@
-import {
-  BatchLoader,
-  createLogger,
-  createSubgraphServer,
-  CredentialMinter,
-  CredentialVerifier,
-  LiveFeed,
-  migrate,
-  openDatabase,
-  SEED_MENU,
-  ServiceClient,
-  type SubgraphServer,
-  type Callers,
-} from '@brigade/platform';
+import { BatchLoader, CredentialMinter, defineSubgraph, LiveFeed, ServiceClient, type Callers } from '@brigade/platform';
 import type { DocumentNode } from 'graphql';
 import { gql } from 'graphql-tag';
-import type { StationConfig } from './config.js';
+import { loadConfig, type StationConfig } from './config.js';
 import { parseStockChange, type StationDeps, type StationRequestDeps } from './context.js';
 import { MenuCatalog } from './data/menuCatalog.js';
 import { ReservationRepository } from './data/reservationRepository.js';
+import { SEED_STOCK } from './data/seed.js';
 import { StockRepository } from './data/stockRepository.js';
 import { createResolvers } from './resolvers/index.js';
 import { STATION_PROFILES, renderStationSdl, type StationProfile } from './stations.js';
 
-export { loadConfig, type StationConfig } from './config.js';
-export { STATION_PROFILES, createResolvers, type StationProfile };
+export { loadConfig, SEED_STOCK, STATION_PROFILES, type StationConfig, type StationProfile };
 
 /** The code base's name; each deployment serves as its station's name (kitchen, bar, bakery). */
 export const name = 'station';
-
 /** The SDL one station serves: the template with its item type filled in. */
-export function typeDefsFor(profile: StationProfile): DocumentNode {
-  return gql(renderStationSdl(profile));
-}
+export const typeDefs = (profile: StationProfile): DocumentNode => gql(renderStationSdl(profile));
+/** The resolvers one station serves, for its item type. */
+export const resolvers = createResolvers;
 
 /** Who may call a station, and what: clients through the gateway (stock, restock), the orders saga (reservations). */
 export const CALLERS: Callers = {
   gateway: 'public',
   orders: ['Mutation.reserveStock', 'Mutation.confirmReservation', 'Mutation.releaseReservation'],
 };
-export const ACCEPTED_ISSUERS = Object.keys(CALLERS);
 
-export async function createServer(config: StationConfig): Promise<SubgraphServer> {
-  const { profile } = config;
-  const logger = createLogger(profile.station, { level: config.logLevel });
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
-  let sweeper: NodeJS.Timeout | undefined;
-  let stockEvents: LiveFeed<ReturnType<typeof parseStockChange>> | undefined;
-  try {
-    await migrate(db, new URL('../migrations/', import.meta.url));
+export const createServer = defineSubgraph<StationConfig, StationDeps, StationRequestDeps>({
+  name: ({ profile }) => profile.station,
+  typeDefs: ({ profile }) => typeDefs(profile),
+  resolvers: ({ profile }) => resolvers(profile),
+  migrations: new URL('../migrations/', import.meta.url),
+  callers: CALLERS,
+  async start({ db, logger, config, onClose }) {
+    const { station } = config.profile;
     const stock = new StockRepository(db);
-    stockEvents = await LiveFeed.open(db, 'stock_changed', parseStockChange, logger);
-    const seed = SEED_MENU.filter((item) => item.station === profile.station);
-    if (await stock.seedOnce(seed)) logger.info({ items: seed.length }, 'seeded the stock');
+    const stockEvents = await LiveFeed.open(db, 'stock_changed', parseStockChange, logger);
+    onClose(() => stockEvents.close());
+    if (await stock.seedOnce(SEED_STOCK[station])) logger.info({ items: SEED_STOCK[station].length }, 'seeded the stock');
     const reservations = new ReservationRepository(db, config.reservationTtlMs);
-    const menu = new MenuCatalog(
-      new ServiceClient({
-        minter: new CredentialMinter(profile.station, config.signingKey),
-        target: 'menu',
-        url: config.menuUrl,
-        timeoutMs: config.menuTimeoutMs,
-      }),
-    );
-
-    let sweeping: Promise<void> | undefined;
-    const sweep = () => {
-      sweeping ??= reservations
-        .sweepExpired()
-        .then(
-          (released) => void (released && logger.info({ released }, 'released expired reservations')),
-          (error: unknown) => logger.warn({ err: error }, 'reservation sweep failed'),
-        )
-        .finally(() => (sweeping = undefined));
+    const minter = new CredentialMinter(station, config.signingKey);
+    const menu = new MenuCatalog(new ServiceClient({ minter, target: 'menu', url: config.menuUrl, timeoutMs: config.menuTimeoutMs }));
+    const sweep = async () => {
+      const released = await reservations.sweepExpired();
+      if (released) logger.info({ released }, 'released expired reservations');
     };
-    sweeper = setInterval(sweep, config.sweepIntervalMs);
-    sweeper.unref();
-
-    return await createSubgraphServer<StationDeps>({
-      name: profile.station,
-      typeDefs: typeDefsFor(profile),
-      resolvers: createResolvers(profile) as never,
+    return {
       deps: { stock, reservations, menu, stockEvents },
-      requestDeps: (): StationRequestDeps => ({ stockLoader: new BatchLoader((ids) => stock.quantities(ids)) }),
-      callers: CALLERS,
-      verifier: new CredentialVerifier(profile.station, config.trustedKeys, ACCEPTED_ISSUERS),
-      logger,
-      production: config.production,
-      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      requestDeps: () => ({ stockLoader: new BatchLoader((ids) => stock.quantities(ids)) }),
       ready: () => stock.ping(),
-      onStop: async () => {
-        clearInterval(sweeper);
-        await sweeping;
-        await stockEvents?.close();
-        await db.close();
-      },
-    });
-  } catch (error) {
-    clearInterval(sweeper);
-    await stockEvents?.close();
-    await db.close();
-    throw error;
-  }
-}
+      timers: [{ name: 'reservation sweep', everyMs: config.sweepIntervalMs, run: sweep }],
+    };
+  },
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SEED_MENU, userViewer } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/menu';
+import { userViewer } from '@brigade/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, codesOf, startStation, type StationServer } from './support.js';
 

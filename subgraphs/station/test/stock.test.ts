@@ -1,4 +1,4 @@
-import { SEED_MENU } from '@brigade/platform';
+import { SEED_MENU } from '@brigade/menu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, codesOf, customer, staff, startMenu, startStation, type StationServer, type TestServer } from './support.js';
 

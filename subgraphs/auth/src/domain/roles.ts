@@ -1,4 +1,4 @@
-import { Scope } from '@brigade/platform';
+import { Scope } from './scopes.js';
 
 export const ROLES = ['CUSTOMER', 'STAFF', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,17 +1,14 @@
 import {
   BadUserInputError,
-  type BatchLoader,
   ForbiddenError,
   hasScope,
   KEY_HAS_NO_USER,
   NotFoundError,
-  Scope,
-  type SubgraphContext,
   UnauthenticatedError,
 } from '@brigade/platform';
 import { GraphQLScalarType } from 'graphql';
-import type { Accounts, Session } from '../domain/accounts.js';
-import type { ApiKeys, KeyManager } from '../domain/apiKeys.js';
+import type { Session } from '../domain/accounts.js';
+import type { KeyManager } from '../domain/apiKeys.js';
 import {
   InvalidCredentialsError,
   InvalidInputError,
@@ -22,15 +19,8 @@ import {
 } from '../domain/errors.js';
 import { isRole } from '../domain/roles.js';
 import type { UserRecord } from '../domain/ports.js';
-
-export interface AuthDeps {
-  readonly accounts: Accounts;
-  readonly apiKeys: ApiKeys;
-}
-export interface AuthRequestDeps {
-  readonly users: BatchLoader<string, UserRecord>;
-}
-type Context = SubgraphContext & AuthDeps & AuthRequestDeps;
+import { Scope } from '../domain/scopes.js';
+import type { AuthContext as Context } from '../context.js';
 
 /** Marks the user of a freshly issued session: its owner is the anonymous caller who just proved it. */
 const SESSION_OWNER = Symbol('sessionOwner');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, SeedItem } from '@brigade/platform';
+import type { Database } from '@brigade/platform';
 import { CATEGORY_ORDER, type Category, type MenuItem, type MenuItemChanges, type NewMenuItem } from '../domain/menuItem.js';
+import type { SeedItem } from './seed.js';
 
 interface Row {
   id: string;

@@ -24,11 +24,18 @@ export interface MenuItem {
 /** The menu's display order: drinks, then meals, then desserts. */
 export const CATEGORY_ORDER: readonly Category[] = ['DRINK', 'MEAL', 'DESSERT'];
 
-const TYPE_OF: Record<Category, ItemType> = { DRINK: 'Drink', MEAL: 'Dish', DESSERT: 'Pastry' };
-const STATION_OF: Record<Category, StationEnum> = { DRINK: 'BAR', MEAL: 'KITCHEN', DESSERT: 'BAKERY' };
+/**
+ * What an item's category makes it: the entity type it resolves to, and the station that stocks it (whose
+ * subgraph extends that type). Menu owns this; each station knows only the type it extends.
+ */
+const KIND_OF: Record<Category, { readonly itemType: ItemType; readonly station: StationEnum }> = {
+  DRINK: { itemType: 'Drink', station: 'BAR' },
+  MEAL: { itemType: 'Dish', station: 'KITCHEN' },
+  DESSERT: { itemType: 'Pastry', station: 'BAKERY' },
+};
 
-export const itemTypeOf = (category: Category): ItemType => TYPE_OF[category];
-export const stationOf = (category: Category): StationEnum => STATION_OF[category];
+export const itemTypeOf = (category: Category): ItemType => KIND_OF[category].itemType;
+export const stationOf = (category: Category): StationEnum => KIND_OF[category].station;
 
 export const NAME_MAX = 100;
 export const DESCRIPTION_MAX = 500;

@@ -3,7 +3,6 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
-  Scope,
   ServiceUnavailableError,
   UnauthenticatedError,
   hasScope,
@@ -26,8 +25,11 @@ interface PageArgs {
   after?: string | null;
 }
 
+/** The scope staff hold (auth grants it); the SDL's `@requiresScopes` names it too. */
+const ORDERS_MANAGE = 'orders:manage';
+
 function isStaff(viewer: Viewer): boolean {
-  return hasScope(viewer, Scope.OrdersManage);
+  return hasScope(viewer, ORDERS_MANAGE);
 }
 
 /** The signed-in user; an API key acts for no user, so it is refused wherever one is needed. */

@@ -1,4 +1,5 @@
-import type { Database, Queryable, SeedItem } from '@brigade/platform';
+import type { Database, Queryable } from '@brigade/platform';
+import type { SeedStock } from './seed.js';
 
 export class StockRepository {
   constructor(private readonly db: Database) {}
@@ -25,7 +26,7 @@ export class StockRepository {
   }
 
   /** Inserts this station's seed stock once in the database's life. */
-  async seedOnce(items: readonly SeedItem[]): Promise<boolean> {
+  async seedOnce(items: readonly SeedStock[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query(`INSERT INTO seeds (name) VALUES ('stock') ON CONFLICT (name) DO NOTHING RETURNING name`);
       if (rows.length === 0) return false;

@@ -3,6 +3,7 @@ import type { StationContext, StockChange } from '../context.js';
 import { MenuUnavailableError } from '../data/menuCatalog.js';
 import { ValidationError, normalizeLines, validateRestock, type Reservation } from '../domain/reservation.js';
 import type { StationProfile } from '../stations.js';
+import type { SubgraphResolvers } from '@brigade/platform';
 
 function validated<T>(fn: () => T): T {
   try {
@@ -24,7 +25,7 @@ interface StockItem {
   stock: number;
 }
 
-export function createResolvers(profile: StationProfile) {
+export function createResolvers(profile: StationProfile): SubgraphResolvers<StationContext> {
   const { itemType } = profile;
   return {
     MenuItem: { __resolveType: () => itemType },
