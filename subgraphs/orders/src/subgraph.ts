@@ -45,7 +45,11 @@ const serve = defineSubgraph<OrdersConfig & OrdersServerOptions, OrdersDeps, Ord
   callers: CALLERS,
   async start({ db, logger, config, onClose }) {
     const minter = new CredentialMinter(name, config.signingKey);
-    const client = (target: string, url: string, timeoutMs: number) => new ServiceClient({ minter, target, url, timeoutMs });
+    const client = (target: string, url: string, timeoutMs: number) => {
+      const serviceClient = new ServiceClient({ minter, target, url, timeoutMs });
+      onClose(() => serviceClient.close());
+      return serviceClient;
+    };
     const orders = new OrdersRepository(db);
     const orderEvents = await LiveFeed.open(db, 'order_changed', parseOrderChange, logger);
     onClose(() => orderEvents.close());

@@ -39,7 +39,9 @@ export const createServer = defineSubgraph<StationConfig, StationDeps, StationRe
     if (await stock.seedOnce(SEED_STOCK[station])) logger.info({ items: SEED_STOCK[station].length }, 'seeded the stock');
     const reservations = new ReservationRepository(db, config.reservationTtlMs);
     const minter = new CredentialMinter(station, config.signingKey);
-    const menu = new MenuCatalog(new ServiceClient({ minter, target: 'menu', url: config.menuUrl, timeoutMs: config.menuTimeoutMs }));
+    const menuClient = new ServiceClient({ minter, target: 'menu', url: config.menuUrl, timeoutMs: config.menuTimeoutMs });
+    onClose(() => menuClient.close());
+    const menu = new MenuCatalog(menuClient);
     const sweep = async () => {
       const released = await reservations.sweepExpired();
       if (released) logger.info({ released }, 'released expired reservations');
