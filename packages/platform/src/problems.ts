@@ -98,10 +98,14 @@ export class ServiceUnavailableError extends Problem {
 
 /**
  * Ends every exhaustive switch: `default: throw new UnreachableCaseError(value)` compiles only while `value`
- * is `never`, so a new member of a union fails the build where it is not handled.
+ * is `never`, so a new member of a union fails the build where it is not handled. Where a value from the wire
+ * may still be one this build does not know, the switch folds the error (or its `value`) into its answer instead.
  */
 export class UnreachableCaseError extends Error {
+  readonly value: unknown;
+
   constructor(value: never) {
     super(`Unreachable case: ${JSON.stringify(value)}`);
+    this.value = value;
   }
 }
