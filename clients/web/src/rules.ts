@@ -1,5 +1,6 @@
 /** The app's small rules, kept free of React so they are tested alone. */
 import type { OrderStatus } from './graphql/generated.js';
+import { UnreachableCaseError } from './unreachable.js';
 
 /** The status Advance moves an order to; null when it is done (SERVED, CANCELLED). */
 export function nextStatus(status: OrderStatus): OrderStatus | null {
@@ -13,10 +14,8 @@ export function nextStatus(status: OrderStatus): OrderStatus | null {
     case 'SERVED':
     case 'CANCELLED':
       return null;
-    default: {
-      const unknown: never = status;
-      throw new Error(`unknown status ${String(unknown)}`);
-    }
+    default:
+      throw new UnreachableCaseError(status);
   }
 }
 

@@ -1,7 +1,7 @@
 import { ConfigError, loadServiceConfig, parseEnv, type Env, type ServiceConfig } from '@brigade/platform';
 import type { JWK } from 'jose';
 import { z } from 'zod';
-import { InvalidInputError } from './domain/errors.js';
+import { BadUserInputError } from '@brigade/platform';
 import { validateSignUp } from './domain/validation.js';
 
 export const DEV_ADMIN_EMAIL = 'admin@brigade.local';
@@ -55,8 +55,8 @@ export async function loadConfig(env: Env = process.env): Promise<AuthConfig> {
   try {
     validateSignUp({ email: adminEmail, password: adminPassword, name: 'Administrator' });
   } catch (error) {
-    if (!(error instanceof InvalidInputError)) throw error;
-    throw new ConfigError(`invalid configuration:\n  ADMIN_${error.field.toUpperCase()}: ${error.message}`);
+    if (!(error instanceof BadUserInputError)) throw error;
+    throw new ConfigError(`invalid configuration:\n  ADMIN_${error.field?.toUpperCase()}: ${error.message}`);
   }
   return {
     ...base,

@@ -1,6 +1,7 @@
+import { BadUserInputError } from '@brigade/platform/problems';
 import { describe, expect, it } from 'vitest';
 import { InvalidCursorError, decodeCursor, encodeCursor } from '../src/domain/cursor.js';
-import { InvalidOrderError, MAX_AMOUNT_CENTS, normaliseLines, orderTotal, summarise } from '../src/domain/order.js';
+import { MAX_AMOUNT_CENTS, normaliseLines, orderTotal, summarise } from '../src/domain/order.js';
 import { VISIBLE_STATUSES, cancelDecision, isVisible, nextStatus, type OrderStatus } from '../src/domain/status.js';
 
 const ID = '3b241101-e2bb-4255-8caf-4136c566a962';
@@ -24,7 +25,7 @@ describe('order domain', () => {
       try {
         fn();
       } catch (error) {
-        return error instanceof InvalidOrderError ? error.field : 'other';
+        return error instanceof BadUserInputError ? error.field : 'other';
       }
       return 'none';
     };
@@ -39,7 +40,7 @@ describe('order domain', () => {
       try {
         fn();
       } catch (error) {
-        return error instanceof InvalidOrderError ? error.field : 'other';
+        return error instanceof BadUserInputError ? error.field : 'other';
       }
       return 'none';
     };

@@ -1,4 +1,5 @@
 import type { SessionFragment, ViewerFragment } from '../graphql/generated.js';
+import { UnreachableCaseError } from '../unreachable.js';
 
 /** What the app keeps of a sign-in: the token pair, when the access token expires, and who it is. */
 export interface Session {
@@ -163,10 +164,8 @@ export class SessionStore {
         case 'unreachable':
           this.timer = this.setTimer(() => void this.refresh(), RETRY_MS);
           return current.expiresAt > this.now() ? current : null;
-        default: {
-          const unreachable: never = outcome;
-          throw new Error(`unknown refresh outcome ${JSON.stringify(unreachable)}`);
-        }
+        default:
+          throw new UnreachableCaseError(outcome);
       }
     });
   }

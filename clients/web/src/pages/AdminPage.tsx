@@ -16,6 +16,7 @@ import {
 } from '../graphql/generated.js';
 import { parsePrice } from '../rules.js';
 import { ApiKeys } from './ApiKeys.js';
+import { UnreachableCaseError } from '../unreachable.js';
 
 export function AdminPage() {
   const menu = useQuery(MenuDocument);
@@ -91,10 +92,8 @@ function Restock({ items }: { items: readonly MenuItemCardFragment[] }) {
         case 'Pastry':
           await pastry({ variables });
           break;
-        default: {
-          const unknown: never = item;
-          throw new Error(`unknown item type ${JSON.stringify(unknown)}`);
-        }
+        default:
+          throw new UnreachableCaseError(item);
       }
       setDone(`Added ${quantity} ${item.name}.`);
     } catch (e) {

@@ -16,6 +16,7 @@ import {
 } from '../graphql/generated.js';
 import { LiveNotice, useLiveStock } from '../live.js';
 import { useCart, useSession, type CartLine } from '../state.js';
+import { UnreachableCaseError } from '../unreachable.js';
 
 const CATEGORIES: { category: Category; title: string }[] = [
   { category: 'DRINK', title: 'Drinks' },
@@ -91,10 +92,9 @@ function rejectionText(reason: RejectionReason, name: string, available: number 
       return `${name}: no longer on the menu`;
     case 'STATION_UNAVAILABLE':
       return `${name}: ${station ? STATION_NAMES[station] : 'its station'} can't take orders right now`;
-    default: {
-      const unknown: never = reason;
-      return `${name}: ${String(unknown)}`;
-    }
+    default:
+      // A reason newer than this build: shown as the server names it.
+      return `${name}: ${String(new UnreachableCaseError(reason).value)}`;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Database, Queryable } from '@brigade/platform';
 import { SignJWT } from 'jose';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { InvalidCredentialsError, InvalidInputError, InvalidRefreshTokenError, UnknownUserError } from './errors.js';
+import { BadUserInputError, NotFoundError } from '@brigade/platform/problems';
+import { InvalidCredentialsError, InvalidRefreshTokenError } from './errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 import type { AuthStores, UserRecord } from './ports.js';
 import { scopesFor, type Role } from './roles.js';
@@ -44,7 +45,7 @@ export class Accounts {
   async signUp(input: SignUp): Promise<Session> {
     const valid = validateSignUp(input);
     const user = await this.createUser(valid, ['CUSTOMER']);
-    if (!user) throw new InvalidInputError('email', 'An account with this email already exists.');
+    if (!user) throw new BadUserInputError('An account with this email already exists.', 'email');
     return this.startSession(user);
   }
 
@@ -110,7 +111,7 @@ export class Accounts {
 
   async grantRole(userId: string, role: Role): Promise<UserRecord> {
     const user = await this.stores.users(this.db).addRole(userId, role);
-    if (!user) throw new UnknownUserError(userId);
+    if (!user) throw new NotFoundError(`No user ${userId}.`);
     return user;
   }
 

@@ -1,6 +1,6 @@
 import { apiKeyIdOf, generateApiKeySecret, type Queryable } from '@brigade/platform';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { InvalidInputError, NotAllowedError, UnknownApiKeyError } from './errors.js';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '@brigade/platform/problems';
 import { LAST_USED_RESOLUTION_S, type ApiKeyRecord, type ApiKeyStore, type AuthStores } from './ports.js';
 import { KNOWN_SCOPES, scopesFor } from './roles.js';
 import { normalizeName } from './validation.js';
@@ -46,17 +46,17 @@ export class ApiKeys {
   /** A new key and its secret, which exists only in this return value. */
   async create(manager: KeyManager, input: CreateApiKey): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
     if (NOT_TEXT.test(input.name)) {
-      throw new InvalidInputError('name', 'A name cannot contain NUL characters or unpaired surrogates.');
+      throw new BadUserInputError('A name cannot contain NUL characters or unpaired surrogates.', 'name');
     }
     const name = normalizeName(input.name);
     const scopes = validateScopes(input.scopes);
     const missing = scopes.filter((s) => !manager.scopes.has(s));
     if (missing.length) {
-      throw new NotAllowedError(`You cannot give a key scopes you do not hold: ${missing.join(', ')}.`);
+      throw new ForbiddenError(`You cannot give a key scopes you do not hold: ${missing.join(', ')}.`);
     }
     const expiresInDays = input.expiresInDays ?? null;
     if (expiresInDays !== null && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > EXPIRES_IN_DAYS_MAX)) {
-      throw new InvalidInputError('expiresInDays', `expiresInDays must be 1 to ${EXPIRES_IN_DAYS_MAX}, or null for no expiry.`);
+      throw new BadUserInputError(`expiresInDays must be 1 to ${EXPIRES_IN_DAYS_MAX}, or null for no expiry.`, 'expiresInDays');
     }
     const { id, secret } = generateApiKeySecret();
     const apiKey = await this.keys.insert({
@@ -77,7 +77,7 @@ export class ApiKeys {
   /** Revokes the key (idempotent: a revoked key keeps its first revocation time). */
   async revoke(manager: KeyManager, id: string): Promise<ApiKeyRecord> {
     const key = UUID.test(id) ? await this.keys.revoke(id, manager.userId) : undefined;
-    if (!key) throw new UnknownApiKeyError(id);
+    if (!key) throw new NotFoundError(`No API key ${id}.`);
     return key;
   }
 
@@ -106,8 +106,8 @@ function validateScopes(scopes: readonly string[]): string[] {
   const unknown = scopes.filter((s) => !KNOWN_SCOPES.includes(s));
   if (unknown.length) {
     const shown = unknown.slice(0, 5).map((s) => JSON.stringify(s.slice(0, 40)));
-    throw new InvalidInputError('scopes', `Unknown scopes: ${shown.join(', ')}. Known: ${KNOWN_SCOPES.join(', ')}.`);
+    throw new BadUserInputError(`Unknown scopes: ${shown.join(', ')}. Known: ${KNOWN_SCOPES.join(', ')}.`, 'scopes');
   }
-  if (scopes.length === 0) throw new InvalidInputError('scopes', 'A key needs at least one scope.');
+  if (scopes.length === 0) throw new BadUserInputError('A key needs at least one scope.', 'scopes');
   return [...new Set(scopes)].sort();
 }

@@ -1,4 +1,4 @@
-import { InvalidInputError } from './errors.js';
+import { BadUserInputError } from '@brigade/platform/problems';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 200;
@@ -7,11 +7,11 @@ const NAME_MAX = 100;
 // Deliberately loose (one @, a dot in the domain, no spaces): the only real check is a mail that arrives.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Trimmed email, or InvalidInputError naming `email`. */
+/** Trimmed email, or BadUserInputError naming `email`. */
 export function normalizeEmail(raw: string): string {
   const email = raw.trim();
   if (email.length > EMAIL_MAX || !EMAIL.test(email)) {
-    throw new InvalidInputError('email', 'Enter a valid email address.');
+    throw new BadUserInputError('Enter a valid email address.', 'email');
   }
   return email;
 }
@@ -20,7 +20,7 @@ export function checkPassword(password: string): void {
   // Counted in code points so an emoji password is not penalised for its UTF-16 length.
   const length = [...password].length;
   if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
-    throw new InvalidInputError('password', `Password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`);
+    throw new BadUserInputError(`Password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`, 'password');
   }
 }
 
@@ -28,7 +28,7 @@ export function normalizeName(raw: string): string {
   const name = raw.trim();
   const length = [...name].length;
   if (length < 1 || length > NAME_MAX) {
-    throw new InvalidInputError('name', `Name must be 1 to ${NAME_MAX} characters.`);
+    throw new BadUserInputError(`Name must be 1 to ${NAME_MAX} characters.`, 'name');
   }
   return name;
 }

@@ -3,20 +3,10 @@ import {
   ForbiddenError,
   hasScope,
   KEY_HAS_NO_USER,
-  NotFoundError,
-  UnauthenticatedError,
 } from '@brigade/platform';
 import { GraphQLScalarType } from 'graphql';
 import type { Session } from '../domain/accounts.js';
 import type { KeyManager } from '../domain/apiKeys.js';
-import {
-  InvalidCredentialsError,
-  InvalidInputError,
-  InvalidRefreshTokenError,
-  NotAllowedError,
-  UnknownApiKeyError,
-  UnknownUserError,
-} from '../domain/errors.js';
 import { isRole } from '../domain/roles.js';
 import type { UserRecord } from '../domain/ports.js';
 import { Scope } from '../domain/scopes.js';
@@ -25,20 +15,6 @@ import type { AuthContext as Context } from '../context.js';
 /** Marks the user of a freshly issued session: its owner is the anonymous caller who just proved it. */
 const SESSION_OWNER = Symbol('sessionOwner');
 type UserParent = UserRecord & { [SESSION_OWNER]?: true };
-
-async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new BadUserInputError(error.message, error.field);
-    if (error instanceof InvalidCredentialsError || error instanceof InvalidRefreshTokenError) {
-      throw new UnauthenticatedError(error.message);
-    }
-    if (error instanceof UnknownUserError || error instanceof UnknownApiKeyError) throw new NotFoundError(error.message);
-    if (error instanceof NotAllowedError) throw new ForbiddenError(error.message);
-    throw error;
-  }
-}
 
 /** The only caller of `apiKeyGrant`: the gateway's own call, which acts for nobody. */
 const GATEWAY = 'gateway';
@@ -74,38 +50,35 @@ export const resolvers = {
     },
   },
   Mutation: {
-    signUp: (_: unknown, { input }: { input: { email: string; password: string; name: string } }, ctx: Context) =>
-      mapErrors(async () => payload(await ctx.accounts.signUp(input))),
-    logIn: (_: unknown, { input }: { input: { email: string; password: string } }, ctx: Context) =>
-      mapErrors(async () => payload(await ctx.accounts.logIn(input.email, input.password))),
-    refreshToken: (_: unknown, { refreshToken }: { refreshToken: string }, ctx: Context) =>
-      mapErrors(async () => payload(await ctx.accounts.refresh(refreshToken))),
+    signUp: async (_: unknown, { input }: { input: { email: string; password: string; name: string } }, ctx: Context) =>
+      payload(await ctx.accounts.signUp(input)),
+    logIn: async (_: unknown, { input }: { input: { email: string; password: string } }, ctx: Context) =>
+      payload(await ctx.accounts.logIn(input.email, input.password)),
+    refreshToken: async (_: unknown, { refreshToken }: { refreshToken: string }, ctx: Context) =>
+      payload(await ctx.accounts.refresh(refreshToken)),
     logOut: (_: unknown, { refreshToken }: { refreshToken: string }, ctx: Context) =>
       ctx.accounts.logOut(refreshToken),
-    grantRole: (_: unknown, { userId, role }: { userId: string; role: string }, ctx: Context) =>
-      mapErrors(async () => {
-        if (!isRole(role)) throw new InvalidInputError('role', `Unknown role ${role}.`);
-        return ctx.accounts.grantRole(userId, role);
-      }),
-    createApiKey: (
+    grantRole: (_: unknown, { userId, role }: { userId: string; role: string }, ctx: Context) => {
+      if (!isRole(role)) throw new BadUserInputError(`Unknown role ${role}.`, 'role');
+      return ctx.accounts.grantRole(userId, role);
+    },
+    createApiKey: async (
       _: unknown,
       { input }: { input: { name: string; scopes: string[]; expiresInDays?: number | null } },
       ctx: Context,
-    ) =>
-      mapErrors(async () => {
-        const manager = keyManager(ctx);
-        const created = await ctx.apiKeys.create(manager, input);
-        // The audit trail: who made which key with what. The id only; the secret is never logged.
-        ctx.logger.info({ keyId: created.apiKey.id, scopes: created.apiKey.scopes, by: manager.userId }, 'api key created');
-        return created;
-      }),
-    revokeApiKey: (_: unknown, { id }: { id: string }, ctx: Context) =>
-      mapErrors(async () => {
-        const manager = keyManager(ctx);
-        const key = await ctx.apiKeys.revoke(manager, id);
-        ctx.logger.info({ keyId: key.id, by: manager.userId }, 'api key revoked');
-        return key;
-      }),
+    ) => {
+      const manager = keyManager(ctx);
+      const created = await ctx.apiKeys.create(manager, input);
+      // The audit trail: who made which key with what. The id only; the secret is never logged.
+      ctx.logger.info({ keyId: created.apiKey.id, scopes: created.apiKey.scopes, by: manager.userId }, 'api key created');
+      return created;
+    },
+    revokeApiKey: async (_: unknown, { id }: { id: string }, ctx: Context) => {
+      const manager = keyManager(ctx);
+      const key = await ctx.apiKeys.revoke(manager, id);
+      ctx.logger.info({ keyId: key.id, by: manager.userId }, 'api key revoked');
+      return key;
+    },
   },
   DateTime: new GraphQLScalarType<Date, string>({
     name: 'DateTime',

@@ -1,12 +1,4 @@
-/** Input the domain refuses; `field` names the offending input field. Resolvers turn it into BAD_USER_INPUT. */
-export class ValidationError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
+import { BadUserInputError } from '@brigade/platform/problems';
 
 export type Category = 'DRINK' | 'MEAL' | 'DESSERT';
 export type ItemType = 'Drink' | 'Dish' | 'Pastry';
@@ -59,7 +51,7 @@ export interface MenuItemChanges {
 function validName(raw: unknown): string {
   const name = typeof raw === 'string' ? raw.trim() : '';
   if (name.length < 1 || name.length > NAME_MAX) {
-    throw new ValidationError(`name must be 1 to ${NAME_MAX} characters.`, 'name');
+    throw new BadUserInputError(`name must be 1 to ${NAME_MAX} characters.`, 'name');
   }
   return name;
 }
@@ -68,14 +60,14 @@ function validDescription(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
   const description = raw.trim();
   if (description.length > DESCRIPTION_MAX) {
-    throw new ValidationError(`description must be at most ${DESCRIPTION_MAX} characters.`, 'description');
+    throw new BadUserInputError(`description must be at most ${DESCRIPTION_MAX} characters.`, 'description');
   }
   return description;
 }
 
 function validPrice(raw: unknown): number {
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > PRICE_MAX_CENTS) {
-    throw new ValidationError(`price must be 1 to ${PRICE_MAX_CENTS} cents.`, 'price');
+    throw new BadUserInputError(`price must be 1 to ${PRICE_MAX_CENTS} cents.`, 'price');
   }
   return raw;
 }
@@ -107,5 +99,5 @@ export function validateChanges(input: {
 }
 
 export function validateBatchIds(ids: readonly string[]): void {
-  if (ids.length > BATCH_MAX_IDS) throw new ValidationError(`at most ${BATCH_MAX_IDS} ids.`, 'ids');
+  if (ids.length > BATCH_MAX_IDS) throw new BadUserInputError(`at most ${BATCH_MAX_IDS} ids.`, 'ids');
 }

@@ -1,7 +1,6 @@
-import { BadUserInputError, NotFoundError } from '@brigade/platform';
+import { NotFoundError } from '@brigade/platform';
 import type { MenuContext } from '../context.js';
 import {
-  ValidationError,
   itemTypeOf,
   stationOf,
   validateBatchIds,
@@ -11,15 +10,6 @@ import {
   type ItemType,
   type MenuItem,
 } from '../domain/menuItem.js';
-
-function validated<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof ValidationError) throw new BadUserInputError(error.message, error.field);
-    throw error;
-  }
-}
 
 /** A reference typed as one concrete type resolves only to an item of that type. */
 const referenceOf =
@@ -40,7 +30,7 @@ export const resolvers = {
     menuItem: async (_: unknown, args: { id: string }, ctx: MenuContext) => (await ctx.menuItems.load(args.id)) ?? null,
     menuItemsByIds: async (_: unknown, args: { ids: string[] }, ctx: MenuContext) => {
       // Who may call this internal lookup is declared once, in CALLERS (subgraph.ts), and enforced by the platform.
-      validated(() => validateBatchIds(args.ids));
+      validateBatchIds(args.ids);
       return (await ctx.menuItems.loadAll(args.ids)).map((item) => item ?? null);
     },
   },
@@ -49,13 +39,13 @@ export const resolvers = {
       _: unknown,
       args: { input: { name: string; description?: string | null; price: number; category: Category } },
       ctx: MenuContext,
-    ) => ctx.menu.create(validated(() => validateNewItem(args.input))),
+    ) => ctx.menu.create(validateNewItem(args.input)),
     updateMenuItem: async (
       _: unknown,
       args: { id: string; input: { name?: string | null; description?: string | null; price?: number | null } },
       ctx: MenuContext,
     ) => {
-      const changes = validated(() => validateChanges(args.input));
+      const changes = validateChanges(args.input);
       const item = await ctx.menu.update(args.id, changes);
       if (!item) throw new NotFoundError(`No menu item ${args.id}.`);
       return item;

@@ -1,4 +1,4 @@
-import type { ServiceClient, StationName } from '@brigade/platform';
+import { UnreachableCaseError, type ServiceClient, type StationName } from '@brigade/platform';
 import type { ConfirmResult, ReserveResult, StationPort, StockLine } from '../domain/ports.js';
 
 const RESERVE = /* GraphQL */ `
@@ -49,7 +49,8 @@ export class StationsClient implements StationPort {
       case 'RELEASED':
         return { kind: 'released' };
       default:
-        return { kind: 'failed', cause: `unexpected status ${String(reservation.status satisfies never)}` };
+        // A status this build does not know is a failure of the call, not of the saga.
+        return { kind: 'failed', cause: new UnreachableCaseError(reservation.status).message };
     }
   }
 
@@ -75,7 +76,7 @@ export class StationsClient implements StationPort {
       case 'REFUSED':
         return { kind: 'failed', cause: `confirmation answered ${status}` };
       default:
-        return { kind: 'failed', cause: `unexpected status ${String(status satisfies never)}` };
+        return { kind: 'failed', cause: new UnreachableCaseError(status).message };
     }
   }
 

@@ -1,12 +1,14 @@
+import { BadUserInputError } from '@brigade/platform/problems';
+
 /** Where a page ends: opaque to clients, validated strictly when it comes back. */
 export interface Cursor {
   readonly createdAtMs: number;
   readonly id: string;
 }
 
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends BadUserInputError {
   constructor() {
-    super('after is not a valid cursor.');
+    super('after is not a valid cursor.', 'after');
   }
 }
 

@@ -1,4 +1,5 @@
 import type { StationName } from '@brigade/platform';
+import { BadUserInputError } from '@brigade/platform/problems';
 import type { OrderStatus } from './status.js';
 
 export interface OrderLine {
@@ -55,39 +56,30 @@ export const MAX_IDEMPOTENCY_KEY = 200;
 /** Amounts are GraphQL `Int`s and stored as `integer`: neither holds more than a signed 32-bit value. */
 export const MAX_AMOUNT_CENTS = 2_147_483_647;
 
-export class InvalidOrderError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Checks the request and merges repeated items (their quantities add up, and the merged quantity must
  * still be within bounds: 30 + 30 of one item is an order for 60).
  */
 export function normaliseLines(lines: readonly RequestedLine[], idempotencyKey?: string | null): RequestedLine[] {
-  if (lines.length === 0) throw new InvalidOrderError('An order needs at least one line.', 'lines');
-  if (lines.length > MAX_LINES) throw new InvalidOrderError(`An order has at most ${MAX_LINES} lines.`, 'lines');
+  if (lines.length === 0) throw new BadUserInputError('An order needs at least one line.', 'lines');
+  if (lines.length > MAX_LINES) throw new BadUserInputError(`An order has at most ${MAX_LINES} lines.`, 'lines');
   if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-    throw new InvalidOrderError(`idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY} characters.`, 'idempotencyKey');
+    throw new BadUserInputError(`idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY} characters.`, 'idempotencyKey');
   }
   const merged = new Map<string, number>();
   for (const [i, line] of lines.entries()) {
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
-      throw new InvalidOrderError(`quantity must be 1 to ${MAX_QUANTITY}.`, `lines.${i}.quantity`);
+      throw new BadUserInputError(`quantity must be 1 to ${MAX_QUANTITY}.`, `lines.${i}.quantity`);
     }
     if (line.menuItemId.length === 0 || line.menuItemId.length > 100) {
-      throw new InvalidOrderError('menuItemId is not a valid id.', `lines.${i}.menuItemId`);
+      throw new BadUserInputError('menuItemId is not a valid id.', `lines.${i}.menuItemId`);
     }
     merged.set(line.menuItemId, (merged.get(line.menuItemId) ?? 0) + line.quantity);
   }
   const result = [...merged].map(([menuItemId, quantity]) => ({ menuItemId, quantity }));
   for (const line of result) {
     if (line.quantity > MAX_QUANTITY) {
-      throw new InvalidOrderError(`quantity of one item must be 1 to ${MAX_QUANTITY} in total.`, 'lines');
+      throw new BadUserInputError(`quantity of one item must be 1 to ${MAX_QUANTITY} in total.`, 'lines');
     }
   }
   return result;
@@ -103,7 +95,7 @@ export function orderTotal(lines: readonly Pick<OrderLine, 'quantity' | 'unitPri
     const subtotal = line.quantity * line.unitPriceCents;
     total += subtotal;
     if (subtotal > MAX_AMOUNT_CENTS || total > MAX_AMOUNT_CENTS) {
-      throw new InvalidOrderError(`An order's total must not exceed ${MAX_AMOUNT_CENTS} cents.`, 'lines');
+      throw new BadUserInputError(`An order's total must not exceed ${MAX_AMOUNT_CENTS} cents.`, 'lines');
     }
   }
   return total;

@@ -1,10 +1,9 @@
 import type { Logger } from '@brigade/platform';
-import { InvalidTransitionError, OrderForbiddenError, OrderNotFoundError } from './errors.js';
+import { BadUserInputError, ForbiddenError, NotFoundError, UnreachableCaseError } from '@brigade/platform/problems';
 import type { Order } from './order.js';
-import { releaseAll } from './placeOrder.js';
 import type { OrderStore, StationPort } from './ports.js';
-import { stationsOf } from './recovery.js';
-import { cancelDecision, isVisible, nextStatus, UnreachableCaseError, type OrderStatus } from './status.js';
+import { releaseAll, stationsOf } from './stationHolds.js';
+import { cancelDecision, isVisible, nextStatus, type OrderStatus } from './status.js';
 
 export interface Actor {
   readonly userId: string;
@@ -19,7 +18,7 @@ export interface OrderActionDeps {
 
 async function visibleOrder(store: OrderStore, id: string): Promise<Order> {
   const order = await store.get(id);
-  if (!order || !isVisible(order.status)) throw new OrderNotFoundError();
+  if (!order || !isVisible(order.status)) throw new NotFoundError('No such order.');
   return order;
 }
 
@@ -35,9 +34,9 @@ export async function cancelOrder(deps: OrderActionDeps, actor: Actor, id: strin
     const decision = cancelDecision(order.status, { isOwner, isStaff: actor.isStaff, cancelledIt: order.cancelledBy === actor.userId });
     switch (decision.kind) {
       case 'forbidden':
-        throw new OrderForbiddenError();
+        throw new ForbiddenError('Not allowed to change this order.');
       case 'invalid':
-        throw new InvalidTransitionError(decision.message);
+        throw new BadUserInputError(decision.message);
       case 'done':
         return order;
       case 'allowed': {
@@ -61,11 +60,11 @@ export async function advanceOrder(deps: OrderActionDeps, id: string, to: OrderS
   const order = await visibleOrder(deps.store, id);
   const next = nextStatus(order.status);
   if (next !== to) {
-    throw new InvalidTransitionError(
+    throw new BadUserInputError(
       next ? `An order that is ${order.status} can only advance to ${next}.` : `An order that is ${order.status} cannot advance.`,
     );
   }
   const advanced = await deps.store.transition(id, [order.status], to);
-  if (!advanced) throw new InvalidTransitionError('The order changed in the meantime; read it again.');
+  if (!advanced) throw new BadUserInputError('The order changed in the meantime; read it again.');
   return advanced;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger, StationName } from '@brigade/platform';
+import { BadUserInputError, ConflictError, UnreachableCaseError } from '@brigade/platform/problems';
 import {
-  InvalidOrderError,
   normaliseLines,
   orderTotal,
   summarise,
@@ -23,9 +23,10 @@ import {
   type ReserveResult,
   type StationPort,
 } from './ports.js';
+import { releaseAll } from './stationHolds.js';
 
 /** A repeated idempotency key whose first request is still running after we waited for it. */
-export class OrderInProgressError extends Error {}
+const IN_PROGRESS = 'The first order with this idempotency key is still being placed.';
 
 export interface SagaFaults {
   /** Runs once every station has granted its hold, before any confirmation (crash-recovery tests). */
@@ -117,7 +118,7 @@ export class PlaceOrderSaga {
       });
       currency = priced[0]!.currency;
       if (priced.some((l) => l.currency !== currency)) {
-        throw new InvalidOrderError('All items of one order must be priced in the same currency.', 'lines');
+        throw new BadUserInputError('All items of one order must be priced in the same currency.', 'lines');
       }
       totalCents = orderTotal(priced);
     } catch (error) {
@@ -151,7 +152,7 @@ export class PlaceOrderSaga {
   private async claim(claim: KeyClaim, deadline: Deadline): Promise<PlaceOrderOutcome | undefined> {
     const { store } = this.options;
     for (;;) {
-      if (deadline.passed()) throw new OrderInProgressError('The first order with this idempotency key is still being placed.');
+      if (deadline.passed()) throw new ConflictError(IN_PROGRESS);
       if (await store.claimKey(claim)) return undefined;
       const first = await store.findByKey(claim.customerId, claim.idempotencyKey);
       if (!first) continue;
@@ -258,12 +259,12 @@ export class PlaceOrderSaga {
 
   /**
    * The outcome of an order once it left PENDING, polling within the deadline; undefined if the order is gone
-   * (a claim given up). A PENDING order past the deadline is OrderInProgressError: the client retries later.
+   * (a claim given up). A PENDING order past the deadline is a CONFLICT: the client retries later.
    */
   private async settled(first: Order, deadline: Deadline): Promise<PlaceOrderOutcome | undefined> {
     let order: Order | undefined = first;
     while (order.status === 'PENDING') {
-      if (deadline.passed()) throw new OrderInProgressError('The first order with this idempotency key is still being placed.');
+      if (deadline.passed()) throw new ConflictError(IN_PROGRESS);
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline.remainingMs())));
       order = await this.options.store.get(order.id);
       if (!order) return undefined;
@@ -274,23 +275,6 @@ export class PlaceOrderSaga {
     // The order as it is now: a replay after a cancellation answers it CANCELLED.
     return { kind: 'placed', order };
   }
-}
-
-/** Releases at every station; marks the stock returned only when all of them acknowledged. */
-export async function releaseAll(
-  deps: { store: OrderStore; stations: StationPort; logger: Logger },
-  orderId: string,
-  stations: readonly StationName[],
-  requestId: string,
-): Promise<boolean> {
-  const results = await Promise.allSettled(stations.map((s) => deps.stations.release(s, orderId, requestId)));
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [stations[i]] : []));
-  if (failed.length) {
-    deps.logger.warn({ orderId, stations: failed }, 'release failed; the sweeper will retry');
-    return false;
-  }
-  await deps.store.markStockReturned(orderId);
-  return true;
 }
 
 function groupByStation(lines: readonly OrderLine[]): Map<StationName, OrderLine[]> {
@@ -320,9 +304,7 @@ function lineRejections(lines: readonly OrderLine[], result: ReserveResult): Lin
     case 'released':
     case 'failed':
       return lines.map((l) => ({ menuItemId: l.menuItemId, reason: 'STATION_UNAVAILABLE' as const, available: null }));
-    default: {
-      const never: never = result;
-      throw new Error(`unexpected reserve result ${JSON.stringify(never)}`);
-    }
+    default:
+      throw new UnreachableCaseError(result);
   }
 }

@@ -1,4 +1,5 @@
 import type { StationName } from '@brigade/platform';
+import { ServiceUnavailableError } from '@brigade/platform/problems';
 import type { Order, OrderLine, Rejection } from './order.js';
 import type { OrderStatus } from './status.js';
 
@@ -11,8 +12,12 @@ export interface MenuItemInfo {
   readonly station: StationName;
 }
 
-/** Thrown by a MenuPort when the menu cannot answer (down, slow, erroring). */
-export class MenuUnavailableError extends Error {}
+/** Thrown by a MenuPort when the menu cannot answer (down, slow, erroring); `detail` says why, to the logs only. */
+export class MenuUnavailableError extends ServiceUnavailableError {
+  constructor(detail: string) {
+    super('The menu cannot be read right now; nothing was ordered. Try again shortly.', { cause: detail });
+  }
+}
 
 export interface MenuPort {
   /** In the order asked; null for ids the menu does not know. Gives up after `timeoutMs`. */

@@ -1,6 +1,7 @@
 import type { Logger, StationName } from '@brigade/platform';
-import { summarise, type OrderLine } from './order.js';
+import { summarise } from './order.js';
 import type { OrderStore, StationPort } from './ports.js';
+import { stationsOf } from './stationHolds.js';
 
 const BATCH = 100;
 
@@ -110,8 +111,4 @@ export class RecoverySweeper {
     };
     await Promise.all([...queues].map(([station, orderIds]) => drain(station, orderIds)));
   }
-}
-
-export function stationsOf(lines: readonly OrderLine[]): StationName[] {
-  return [...new Set(lines.map((l) => l.station))];
 }

@@ -1,3 +1,5 @@
+import { UnreachableCaseError } from '@brigade/platform/problems';
+
 /**
  * An order's life. PENDING and REJECTED are internal: a saga in progress and a refused attempt, kept
  * for idempotent replays and recovery but never shown to clients (the public OrderStatus lacks them).
@@ -6,12 +8,6 @@ export type OrderStatus = 'PENDING' | 'PLACED' | 'PREPARING' | 'READY' | 'SERVED
 export type VisibleStatus = Exclude<OrderStatus, 'PENDING' | 'REJECTED'>;
 
 export const VISIBLE_STATUSES: readonly VisibleStatus[] = ['PLACED', 'PREPARING', 'READY', 'SERVED', 'CANCELLED'];
-
-export class UnreachableCaseError extends Error {
-  constructor(value: never) {
-    super(`unreachable case: ${JSON.stringify(value)}`);
-  }
-}
 
 export function isVisible(status: OrderStatus): status is VisibleStatus {
   switch (status) {

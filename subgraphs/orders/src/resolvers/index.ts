@@ -1,10 +1,9 @@
 import {
   BadUserInputError,
-  ConflictError,
   ForbiddenError,
   NotFoundError,
-  ServiceUnavailableError,
   UnauthenticatedError,
+  UnreachableCaseError,
   hasScope,
   KEY_HAS_NO_USER,
   type Viewer,
@@ -12,12 +11,9 @@ import {
 import { GraphQLScalarType, Kind } from 'graphql';
 import type { OrdersContext } from '../context.js';
 import type { OrderChange, PageQuery } from '../data/ordersRepository.js';
-import { DEFAULT_PAGE, InvalidCursorError, MAX_PAGE, decodeCursor, encodeCursor } from '../domain/cursor.js';
-import { InvalidTransitionError, OrderForbiddenError, OrderNotFoundError } from '../domain/errors.js';
-import { InvalidOrderError, type Order, type OrderLine, type PlaceOrderOutcome, type RequestedLine } from '../domain/order.js';
+import { DEFAULT_PAGE, MAX_PAGE, decodeCursor, encodeCursor } from '../domain/cursor.js';
+import type { Order, OrderLine, PlaceOrderOutcome, RequestedLine } from '../domain/order.js';
 import { advanceOrder, cancelOrder } from '../domain/orderActions.js';
-import { OrderInProgressError } from '../domain/placeOrder.js';
-import { MenuUnavailableError } from '../domain/ports.js';
 import { isVisible, type VisibleStatus } from '../domain/status.js';
 
 interface PageArgs {
@@ -51,36 +47,16 @@ function visibleTo(viewer: Viewer, order: Order | undefined): Order | null {
   return viewer.kind === 'user' && order.customerId === viewer.userId ? order : null;
 }
 
-/** Translates domain failures to coded errors; anything else stays unexpected (masked in production). */
-async function coded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof InvalidOrderError) throw new BadUserInputError(error.message, error.field);
-    if (error instanceof InvalidTransitionError) throw new BadUserInputError(error.message);
-    if (error instanceof InvalidCursorError) throw new BadUserInputError(error.message, 'after');
-    if (error instanceof OrderNotFoundError) throw new NotFoundError(error.message);
-    if (error instanceof OrderForbiddenError) throw new ForbiddenError(error.message);
-    if (error instanceof MenuUnavailableError) {
-      throw new ServiceUnavailableError('The menu cannot be read right now; nothing was ordered. Try again shortly.');
-    }
-    if (error instanceof OrderInProgressError) throw new ConflictError(error.message);
-    throw error;
-  }
-}
-
 async function connection(ctx: OrdersContext, args: PageArgs, filter: Omit<PageQuery, 'after' | 'limit'>) {
-  return coded(async () => {
-    const first = args.first ?? DEFAULT_PAGE;
-    if (first < 0) throw new BadUserInputError('first must not be negative.', 'first');
-    const limit = Math.min(first, MAX_PAGE);
-    const after = args.after ? decodeCursor(args.after) : undefined;
-    const rows = await ctx.orders.page({ ...filter, after, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    for (const order of page) ctx.orderLoader.prime(order.id, order);
-    const edges = page.map((node) => ({ cursor: encodeCursor({ createdAtMs: node.createdAt.getTime(), id: node.id }), node }));
-    return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
-  });
+  const first = args.first ?? DEFAULT_PAGE;
+  if (first < 0) throw new BadUserInputError('first must not be negative.', 'first');
+  const limit = Math.min(first, MAX_PAGE);
+  const after = args.after ? decodeCursor(args.after) : undefined;
+  const rows = await ctx.orders.page({ ...filter, after, limit: limit + 1 });
+  const page = rows.slice(0, limit);
+  for (const order of page) ctx.orderLoader.prime(order.id, order);
+  const edges = page.map((node) => ({ cursor: encodeCursor({ createdAtMs: node.createdAt.getTime(), id: node.id }), node }));
+  return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
 }
 
 function money(amount: number, currency: string) {
@@ -93,10 +69,8 @@ function toResult(outcome: PlaceOrderOutcome) {
       return { __typename: 'OrderPlaced', order: outcome.order };
     case 'rejected':
       return { __typename: 'OrderRejected', ...outcome.rejection };
-    default: {
-      const never: never = outcome;
-      throw new Error(`unexpected outcome ${JSON.stringify(never)}`);
-    }
+    default:
+      throw new UnreachableCaseError(outcome);
   }
 }
 
@@ -186,33 +160,29 @@ export const resolvers = {
       connection(ctx, args, { status: args.status ?? undefined }),
   },
   Mutation: {
-    placeOrder: (
+    placeOrder: async (
       _: unknown,
       args: { input: { lines: RequestedLine[]; idempotencyKey?: string | null } },
       ctx: OrdersContext,
     ) =>
-      coded(async () =>
-        toResult(
-          await ctx.saga.place({
-            customerId: userId(ctx.viewer),
-            lines: args.input.lines,
-            idempotencyKey: args.input.idempotencyKey,
-            requestId: ctx.requestId,
-            deadline: ctx.deadline,
-          }),
-        ),
+      toResult(
+        await ctx.saga.place({
+          customerId: userId(ctx.viewer),
+          lines: args.input.lines,
+          idempotencyKey: args.input.idempotencyKey,
+          requestId: ctx.requestId,
+          deadline: ctx.deadline,
+        }),
       ),
     cancelOrder: (_: unknown, args: { id: string }, ctx: OrdersContext) =>
-      coded(() =>
-        cancelOrder(
-          { store: ctx.orders, stations: ctx.stations, logger: ctx.logger },
-          { userId: actorId(ctx.viewer), isStaff: isStaff(ctx.viewer) },
-          args.id,
-          ctx.requestId,
-        ),
+      cancelOrder(
+        { store: ctx.orders, stations: ctx.stations, logger: ctx.logger },
+        { userId: actorId(ctx.viewer), isStaff: isStaff(ctx.viewer) },
+        args.id,
+        ctx.requestId,
       ),
     advanceOrder: (_: unknown, args: { id: string; status: VisibleStatus }, ctx: OrdersContext) =>
-      coded(() => advanceOrder({ store: ctx.orders, stations: ctx.stations, logger: ctx.logger }, args.id, args.status)),
+      advanceOrder({ store: ctx.orders, stations: ctx.stations, logger: ctx.logger }, args.id, args.status),
   },
   PlaceOrderResult: {
     __resolveType: (result: { __typename: string }) => result.__typename,

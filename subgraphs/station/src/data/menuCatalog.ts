@@ -1,8 +1,9 @@
-import { ServiceCallError, type ServiceClient } from '@brigade/platform';
+import { ServiceCallError, ServiceUnavailableError, type ServiceClient } from '@brigade/platform';
 
-export class MenuUnavailableError extends Error {}
-
-/** Asks the menu subgraph (which owns the items) what type an id is; null when menu does not know it. */
+/**
+ * Asks the menu subgraph (which owns the items) what type an id is; null when menu does not know it, and
+ * SERVICE_UNAVAILABLE when menu cannot answer.
+ */
 export class MenuCatalog {
   constructor(private readonly client: ServiceClient) {}
 
@@ -15,7 +16,7 @@ export class MenuCatalog {
       );
       return data.menuItem?.__typename ?? null;
     } catch (error) {
-      if (error instanceof ServiceCallError) throw new MenuUnavailableError(error.message);
+      if (error instanceof ServiceCallError) throw new ServiceUnavailableError('The menu cannot be reached; try again.', { cause: error });
       throw error;
     }
   }

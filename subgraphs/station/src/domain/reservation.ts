@@ -1,4 +1,5 @@
 /** The reservation API's rules, shared by every station. Never imports graphql. */
+import { BadUserInputError } from '@brigade/platform/problems';
 
 export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'REFUSED' | 'RELEASED';
 /** What is stored: a refusal never is. */
@@ -25,30 +26,20 @@ export const MAX_LINE_QUANTITY = 50;
 export const MIN_RESTOCK = 1;
 export const MAX_RESTOCK = 10_000;
 
-/** Input the domain refuses; `field` names the offending input field. Resolvers turn it into BAD_USER_INPUT. */
-export class ValidationError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Validates a reservation request and merges repeated items. Lines come back sorted by item id: every
  * transaction locks stock rows in that order, so two reservations can never deadlock on PostgreSQL.
  */
 export function normalizeLines(orderId: string, lines: readonly StockLine[]): StockLine[] {
-  if (!orderId.trim()) throw new ValidationError('orderId must not be empty.', 'orderId');
+  if (!orderId.trim()) throw new BadUserInputError('orderId must not be empty.', 'orderId');
   if (lines.length < 1 || lines.length > MAX_LINES) {
-    throw new ValidationError(`a reservation has 1 to ${MAX_LINES} lines.`, 'lines');
+    throw new BadUserInputError(`a reservation has 1 to ${MAX_LINES} lines.`, 'lines');
   }
   const merged = new Map<string, number>();
   for (const line of lines) {
-    if (!line.itemId.trim()) throw new ValidationError('menuItemId must not be empty.', 'menuItemId');
+    if (!line.itemId.trim()) throw new BadUserInputError('menuItemId must not be empty.', 'menuItemId');
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_LINE_QUANTITY) {
-      throw new ValidationError(`quantity must be 1 to ${MAX_LINE_QUANTITY}.`, 'quantity');
+      throw new BadUserInputError(`quantity must be 1 to ${MAX_LINE_QUANTITY}.`, 'quantity');
     }
     merged.set(line.itemId, (merged.get(line.itemId) ?? 0) + line.quantity);
   }
@@ -59,6 +50,6 @@ export function normalizeLines(orderId: string, lines: readonly StockLine[]): St
 
 export function validateRestock(quantity: number): void {
   if (!Number.isInteger(quantity) || quantity < MIN_RESTOCK || quantity > MAX_RESTOCK) {
-    throw new ValidationError(`quantity must be ${MIN_RESTOCK} to ${MAX_RESTOCK}.`, 'quantity');
+    throw new BadUserInputError(`quantity must be ${MIN_RESTOCK} to ${MAX_RESTOCK}.`, 'quantity');
   }
 }

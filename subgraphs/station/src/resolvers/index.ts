@@ -1,18 +1,8 @@
-import { BadUserInputError, NotFoundError, ServiceUnavailableError } from '@brigade/platform';
+import { NotFoundError, ServiceUnavailableError } from '@brigade/platform';
 import type { StationContext, StockChange } from '../context.js';
-import { MenuUnavailableError } from '../data/menuCatalog.js';
-import { ValidationError, normalizeLines, validateRestock, type Reservation } from '../domain/reservation.js';
+import { normalizeLines, validateRestock, type Reservation } from '../domain/reservation.js';
 import type { StationProfile } from '../stations.js';
 import type { SubgraphResolvers } from '@brigade/platform';
-
-function validated<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof ValidationError) throw new BadUserInputError(error.message, error.field);
-    throw error;
-  }
-}
 
 const toGraphQL = (r: Reservation) => ({
   orderId: r.orderId,
@@ -49,17 +39,11 @@ export function createResolvers(profile: StationProfile): SubgraphResolvers<Stat
         args: { id: string; quantity: number },
         ctx: StationContext,
       ): Promise<StockItem> => {
-        validated(() => validateRestock(args.quantity));
-        let type: string | null;
-        try {
-          type = await ctx.menu.typeOf(args.id, ctx.requestId);
-        } catch (error) {
-          if (error instanceof MenuUnavailableError) {
-            ctx.logger.warn({ err: error }, 'menu unavailable for restock');
-            throw new ServiceUnavailableError('The menu cannot be reached; try again.');
-          }
+        validateRestock(args.quantity);
+        const type = await ctx.menu.typeOf(args.id, ctx.requestId).catch((error: unknown) => {
+          if (error instanceof ServiceUnavailableError) ctx.logger.warn({ err: error.cause }, 'menu unavailable for restock');
           throw error;
-        }
+        });
         if (type !== itemType) throw new NotFoundError(`No ${itemType} ${args.id}.`);
         return { id: args.id, stock: await ctx.stock.add(args.id, args.quantity) };
       },
@@ -68,11 +52,9 @@ export function createResolvers(profile: StationProfile): SubgraphResolvers<Stat
         args: { orderId: string; lines: { menuItemId: string; quantity: number }[] },
         ctx: StationContext,
       ) => {
-        const lines = validated(() =>
-          normalizeLines(
-            args.orderId,
-            args.lines.map((l) => ({ itemId: l.menuItemId, quantity: l.quantity })),
-          ),
+        const lines = normalizeLines(
+          args.orderId,
+          args.lines.map((l) => ({ itemId: l.menuItemId, quantity: l.quantity })),
         );
         return toGraphQL(await ctx.reservations.reserve(args.orderId, lines));
       },
