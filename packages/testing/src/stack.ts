@@ -234,8 +234,8 @@ interface RunningChild {
 }
 
 /**
- * One subgraph as its own process running its compiled entry point, ready once its /health answers. stop() resumes a frozen child first, asks it
- * to drain, and kills it if it does not exit in time.
+ * One subgraph as its own process running its compiled entry point, ready once its /health answers. stop()
+ * resumes a frozen child first, asks it to drain, and kills it if it does not exit in time.
  */
 async function startChild(name: ServiceName, env: Env, url: string): Promise<RunningChild> {
   const entry = ENTRY_POINTS[name as SubgraphName];
