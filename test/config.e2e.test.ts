@@ -34,7 +34,7 @@ describe('a service started with a bad configuration', () => {
 describe('a service started in production on in-memory data', () => {
   for (const [name, { entry, env }] of Object.entries(ENTRIES).filter(([name]) => name !== 'gateway')) {
     it(`when ${name} gets NODE_ENV=production with DATA_DIR=memory, then it refuses to start with a message saying why and exits 1`, () => {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+      const result = spawnSync(process.execPath, ['--conditions=compiled', entry], {
         cwd: root,
         env: { PATH: process.env.PATH, ...env, NODE_ENV: 'production', DATA_DIR: 'memory' },
         encoding: 'utf8',

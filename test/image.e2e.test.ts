@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dropSchemas } from '@brigade/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { buildManifest } from '../clients/web/scripts/manifest.js';
@@ -174,15 +175,6 @@ describe('the container image, run without Docker', () => {
     });
     expect(Object.fromEntries(await Promise.all(exits))).toEqual(Object.fromEntries(SERVICES.map((s) => [s, 0])));
 
-    if (process.env.TEST_DATABASE_URL) {
-      const pg = await import('pg');
-      const client = new pg.default.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await client.connect();
-      try {
-        for (const service of SUBGRAPHS) await client.query(`DROP SCHEMA IF EXISTS ${tag}_${service} CASCADE`);
-      } finally {
-        await client.end();
-      }
-    }
+    await dropSchemas(process.env.TEST_DATABASE_URL, SUBGRAPHS.map((service) => `${tag}_${service}`));
   }, 360_000);
 });

@@ -1,18 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { compiledArgs, freePort } from '@brigade/testing';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** An address nothing listens on: subgraphs a test does not need point here. */
 export const NOWHERE = 'http://127.0.0.1:9/graphql';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -25,10 +17,10 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-/** Runs a service's `main.ts` as its own process (real signals, real exit code) and waits until it listens. */
+/** Runs a service's `main.ts`, compiled, as its own process (real signals, real exit code) and waits until it listens. */
 export async function spawnService(entry: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, compiledArgs(entry), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', DATA_DIR: 'memory', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,19 +1,10 @@
 import { generateKeyring } from '@brigade/platform';
+import { compiledArgs, freePort } from '@brigade/testing';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const alive = (pid: number) => {
   try {
@@ -33,7 +24,7 @@ describe('GATEWAY_WORKERS', () => {
   it('when 2 workers run, then both serve one port, a dead worker is replaced, and SIGTERM drains all and exits 0', async () => {
     const keyring = await generateKeyring();
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+    const child = spawn(process.execPath, compiledArgs('gateway/src/main.ts'), {
       cwd: root,
       env: {
         ...process.env,

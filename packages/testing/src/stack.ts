@@ -1,23 +1,23 @@
-import * as auth from '@brigade/auth';
 import { createGateway, loadConfig as loadGatewayConfig } from '@brigade/gateway';
-import * as menu from '@brigade/menu';
-import * as orders from '@brigade/orders';
 import {
   generateKeyring,
   SUBGRAPHS,
+  subgraphUrlVariable,
   type Env,
   type HttpApp,
   type ServiceKeyring,
   type ServiceName,
   type SubgraphName,
 } from '@brigade/platform';
-import * as station from '@brigade/station';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { SUBGRAPH_SERVERS } from '../../../scripts/lib/subgraphs.js';
 import { createClient, type GraphQLClient } from './client.js';
+import { compiledArgs } from './compiled.js';
+import { TEST_DATABASE_URL } from './engines.js';
+import { dropSchemas } from './schemas.js';
 
 export interface StackOptions {
   /** PostgreSQL for every service (one fresh schema each, dropped on stop); default TEST_DATABASE_URL, else PGlite. */
@@ -31,7 +31,7 @@ export interface StackOptions {
   /** Start only these subgraphs (the gateway always starts, with whatever the supergraph names). */
   only?: SubgraphName[];
   /**
-   * Run these subgraphs as child processes (`node --import tsx <service>/src/main.ts`) instead of in this
+   * Run these subgraphs as child processes (its compiled `main.js`) instead of in this
    * process, so a test can freeze one (`signal('SIGSTOP')`, as a GC pause or a starved CPU would) or kill it.
    */
   processes?: SubgraphName[];
@@ -69,17 +69,13 @@ export const ADMIN = { email: 'admin@brigade.test', password: 'admin-password-fo
 
 type Factory = (env: Env) => Promise<HttpApp>;
 
+// The same list `npm start` hosts its subgraphs from, plus the gateway.
 const factories: Record<ServiceName, Factory> = {
-  auth: async (env) => auth.createServer(await auth.loadConfig(env)),
-  menu: async (env) => menu.createServer(await menu.loadConfig(env)),
-  orders: async (env) => orders.createServer(await orders.loadConfig(env)),
-  kitchen: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'kitchen' })),
-  bar: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'bar' })),
-  bakery: async (env) => station.createServer(await station.loadConfig({ ...env, STATION: 'bakery' })),
+  ...SUBGRAPH_SERVERS,
   gateway: async (env) => createGateway(await loadGatewayConfig(env)),
 };
 
-/** Services in start order: each one's dependencies come before it. */
+/** Each subgraph's entry point; a child process runs its compiled twin. */
 const ENTRY_POINTS: Record<SubgraphName, { path: string; env?: Env }> = {
   auth: { path: 'subgraphs/auth/src/main.ts' },
   menu: { path: 'subgraphs/menu/src/main.ts' },
@@ -99,7 +95,7 @@ const START_ORDER: ServiceName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const keyring = await generateKeyring();
-  const databaseUrl = options.databaseUrl === undefined ? process.env.TEST_DATABASE_URL : options.databaseUrl ?? undefined;
+  const databaseUrl = options.databaseUrl === undefined ? TEST_DATABASE_URL : options.databaseUrl ?? undefined;
   const tag = `t${randomBytes(4).toString('hex')}`;
   const wanted = new Set<ServiceName>([...(options.only ?? SUBGRAPHS), 'gateway']);
   const shared: Env = {
@@ -141,7 +137,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (children.has(name)) {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}/graphql`;
-        urls[`SUBGRAPH_${name.toUpperCase()}_URL`] = url;
+        urls[subgraphUrlVariable(name)] = url;
         let child: RunningChild | undefined = await startChild(name, { ...envFor(name, port), HOST: '127.0.0.1' }, url);
         services[name] = {
           name,
@@ -174,7 +170,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const url = `${await app.listen(0)}/graphql`;
       const port = Number(new URL(url).port);
       let running = true;
-      if (name !== 'gateway') urls[`SUBGRAPH_${name.toUpperCase()}_URL`] = url;
+      if (name !== 'gateway') urls[subgraphUrlVariable(name)] = url;
       services[name] = {
         name,
         url,
@@ -225,17 +221,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-async function dropSchemas(databaseUrl: string | undefined, schemas: string[]): Promise<void> {
-  if (!databaseUrl || schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
 interface RunningChild {
   readonly process: ChildProcess;
   readonly exited: boolean;
@@ -243,13 +228,12 @@ interface RunningChild {
 }
 
 /**
- * One subgraph as its own process: node itself with tsx as a loader (the tsx CLI forks a child that a
- * SIGKILL would leave behind), ready once its /health answers. stop() resumes a frozen child first, asks it
- * to drain, and kills it if it does not exit in time.
+ * One subgraph as its own process running its compiled entry point, ready once its /health answers. stop()
+ * resumes a frozen child first, asks it to drain, and kills it if it does not exit in time.
  */
 async function startChild(name: ServiceName, env: Env, url: string): Promise<RunningChild> {
   const entry = ENTRY_POINTS[name as SubgraphName];
-  const child = spawn(process.execPath, ['--import', 'tsx', entry.path], {
+  const child = spawn(process.execPath, compiledArgs(entry.path), {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, ...env, ...entry.env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -293,7 +277,8 @@ async function startChild(name: ServiceName, env: Env, url: string): Promise<Run
   };
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now, for a child process to take. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createNetServer();
     server.once('error', reject);

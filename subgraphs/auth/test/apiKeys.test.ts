@@ -1,6 +1,7 @@
 import { ANONYMOUS, keyViewer, userViewer } from '@brigade/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, startAuth, viewerOf, type AuthHarness, type GraphQLResult } from './harness.js';
+import { ENGINES, viewerOf } from '@brigade/testing';
+import { startAuth, type AuthHarness, type GraphQLResult } from './harness.js';
 
 const LOG_IN = 'mutation($input: LogInInput!) { logIn(input: $input) { accessToken user { id } } }';
 const SIGN_UP = 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }';
@@ -14,12 +15,12 @@ const SECRET = /^brg_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/;
 
 const codeOf = (result: GraphQLResult) => result.body.errors?.[0]?.extensions?.code;
 
-describe.each(ENGINES)('API keys in the auth subgraph on $engine', ({ url: databaseUrl }) => {
+describe.each(ENGINES)('API keys in the auth subgraph on %s', (engine) => {
   let auth: AuthHarness;
   let admin: ReturnType<typeof viewerOf>;
   let adminId: string;
   beforeAll(async () => {
-    auth = await startAuth(databaseUrl);
+    auth = await startAuth(engine);
     const session = (await auth.query(LOG_IN, { input: ADMIN })).body.data!.logIn;
     admin = viewerOf(session.accessToken);
     adminId = session.user.id;

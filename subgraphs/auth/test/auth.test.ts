@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@brigade/platform';
 import { loadConfig } from '../src/config.js';
-import { ENGINES, eventually, startAuth, viewerOf, type AuthHarness, type GraphQLResult } from './harness.js';
+import { ENGINES, TEST_DATABASE_URL, eventually, viewerOf } from '@brigade/testing';
+import { startAuth, type AuthHarness, type GraphQLResult } from './harness.js';
 
 const SESSION = 'accessToken refreshToken tokenType expiresIn user { id email name roles }';
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { ${SESSION} } }`;
@@ -22,10 +23,11 @@ function errorOf(result: GraphQLResult) {
   return result.body.errors![0]!;
 }
 
-describe.each(ENGINES)('auth subgraph on $engine', ({ url: databaseUrl }) => {
+describe.each(ENGINES)('auth subgraph on %s', (engine) => {
+  const databaseUrl = engine === 'postgres' ? TEST_DATABASE_URL : undefined;
   let auth: AuthHarness;
   beforeAll(async () => {
-    auth = await startAuth(databaseUrl);
+    auth = await startAuth(engine);
   });
   afterAll(() => auth?.stop());
 

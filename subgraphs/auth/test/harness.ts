@@ -1,22 +1,8 @@
-import {
-  ANONYMOUS,
-  CredentialMinter,
-  generateKeyring,
-  userViewer,
-  type Env,
-  type Viewer,
-} from '@brigade/platform';
-import { decodeJwt } from 'jose';
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
-import { createServer, loadConfig, type AuthServer } from '../src/subgraph.js';
+import { ANONYMOUS, type Env, type Viewer } from '@brigade/platform';
+import { startSubgraph, type Engine } from '@brigade/testing';
+import * as auth from '../src/subgraph.js';
 
-/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. */
-export const ENGINES: { engine: string; url?: string }[] = [
-  { engine: 'pglite' },
-  ...(process.env.TEST_DATABASE_URL ? [{ engine: 'postgres', url: process.env.TEST_DATABASE_URL }] : []),
-];
-
+/** Auth's tests read a whole HTTP answer: the status beside the body as it arrived. */
 export interface GraphQLResult {
   status: number;
   body: {
@@ -26,8 +12,9 @@ export interface GraphQLResult {
 }
 
 export interface AuthHarness {
+  /** The server's origin (for /.well-known/jwks.json and /graphql). */
   url: string;
-  server: AuthServer;
+  server: auth.AuthServer;
   /** The PostgreSQL schema of this server (when on PostgreSQL), for tests that need a side connection. */
   databaseSchema?: string;
   /** Calls /graphql with a gateway credential carrying `viewer`. */
@@ -38,33 +25,10 @@ export interface AuthHarness {
   stop(): Promise<void>;
 }
 
-/** The viewer the gateway would derive from an access token. */
-export function viewerOf(accessToken: string): Viewer {
-  const claims = decodeJwt(accessToken);
-  return userViewer(claims.sub!, claims.scope as string, claims.roles as string[]);
-}
-
-export async function startAuth(databaseUrl: string | undefined, env: Env = {}): Promise<AuthHarness> {
-  const keyring = await generateKeyring();
-  const schema = `auth_t${randomBytes(6).toString('hex')}`;
-  const config = await loadConfig({
-    SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys.auth),
-    SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
-    DATA_DIR: 'memory',
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl, AUTH_DATABASE_SCHEMA: schema } : {}),
-    ...env,
-  });
-  const server = await createServer(config);
-  const url = await server.listen(0);
-  const minters = {
-    gateway: new CredentialMinter('gateway', keyring.privateKeys.gateway),
-    orders: new CredentialMinter('orders', keyring.privateKeys.orders),
-    menu: new CredentialMinter('menu', keyring.privateKeys.menu),
-  };
+export async function startAuth(engine: Engine, env: Env = {}): Promise<AuthHarness> {
+  const subgraph = await startSubgraph(auth, { engine, env });
   const raw = async (authorization: string | undefined, query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(`${url}/graphql`, {
+    const res = await fetch(subgraph.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ query, variables }),
@@ -72,34 +36,12 @@ export async function startAuth(databaseUrl: string | undefined, env: Env = {}):
     return { status: res.status, body: (await res.json()) as GraphQLResult['body'] };
   };
   return {
-    url,
-    server,
-    databaseSchema: databaseUrl ? schema : undefined,
+    url: subgraph.origin,
+    server: subgraph.server,
+    databaseSchema: subgraph.databaseSchema,
     raw: (authorization, query) => raw(authorization, query),
-    query: async (query, variables, viewer = ANONYMOUS) =>
-      raw(`Bearer ${await minters.gateway.mint('auth', viewer)}`, query, variables),
-    mint: (issuer, audience, viewer) => minters[issuer].mint(audience, viewer),
-    async stop() {
-      await server.stop();
-      if (databaseUrl) {
-        const client = new pg.Client({ connectionString: databaseUrl });
-        await client.connect();
-        try {
-          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        } finally {
-          await client.end();
-        }
-      }
-    },
+    query: async (query, variables, viewer = ANONYMOUS) => raw(`Bearer ${await subgraph.mint('gateway', 'auth', viewer)}`, query, variables),
+    mint: (issuer, audience, viewer) => subgraph.mint(issuer, audience, viewer),
+    stop: () => subgraph.stop(),
   };
-}
-
-/** Polls `probe` until it returns true; fails with `what` after a generous deadline (not a timing assertion). */
-export async function eventually(what: string, probe: () => Promise<boolean>, deadlineMs = 30_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`never happened: ${what}`);
 }

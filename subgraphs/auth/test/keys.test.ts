@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES, startAuth, type AuthHarness } from './harness.js';
+import { ENGINES } from '@brigade/testing';
+import { startAuth, type AuthHarness } from './harness.js';
 
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { accessToken user { roles } } }`;
 const ADMIN = { email: 'admin@brigade.local', password: 'brigade-admin' };
@@ -13,7 +14,7 @@ async function kids(auth: AuthHarness): Promise<string[]> {
   return jwks.keys.map((k) => k.kid);
 }
 
-describe.each(ENGINES)('signing keys on $engine', ({ url: databaseUrl }) => {
+describe.each(ENGINES)('signing keys on %s', (engine) => {
   let auth: AuthHarness | undefined;
   afterEach(async () => {
     await auth?.stop();
@@ -21,7 +22,7 @@ describe.each(ENGINES)('signing keys on $engine', ({ url: databaseUrl }) => {
   });
 
   it('when a retired key outlives the access-token lifetime, then it is no longer published', async () => {
-    auth = await startAuth(databaseUrl, { ACCESS_TOKEN_TTL_S: '1' });
+    auth = await startAuth(engine, { ACCESS_TOKEN_TTL_S: '1' });
     const [oldKid] = await kids(auth);
     const newKid = await auth.server.rotateSigningKey();
     expect(await kids(auth)).toEqual(expect.arrayContaining([oldKid, newKid]));
@@ -36,7 +37,7 @@ describe.each(ENGINES)('signing keys on $engine', ({ url: databaseUrl }) => {
   it('when AUTH_SIGNING_KEY is configured, then access tokens are signed with it and only its public half is published', async () => {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: 'configured-1' };
-    auth = await startAuth(databaseUrl, { AUTH_SIGNING_KEY: JSON.stringify(jwk) });
+    auth = await startAuth(engine, { AUTH_SIGNING_KEY: JSON.stringify(jwk) });
     const result = await auth.query(LOG_IN, { input: ADMIN });
     expect(decodeProtectedHeader(result.body.data!.logIn.accessToken).kid).toBe('configured-1');
     const res = await fetch(`${auth.url}/.well-known/jwks.json`);
@@ -50,10 +51,10 @@ describe('restart on the same data folder', () => {
   it('when auth starts again, then the admin and the signing key are kept, not duplicated', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'brigade-auth-restart-'));
     try {
-      const first = await startAuth(undefined, { DATA_DIR: dataDir });
+      const first = await startAuth('pglite', { DATA_DIR: dataDir });
       const kid = decodeProtectedHeader((await first.query(LOG_IN, { input: ADMIN })).body.data!.logIn.accessToken).kid;
       await first.stop();
-      const second = await startAuth(undefined, { DATA_DIR: dataDir });
+      const second = await startAuth('pglite', { DATA_DIR: dataDir });
       try {
         const again = await second.query(LOG_IN, { input: ADMIN });
         expect(again.body.data!.logIn.user.roles).toEqual(['ADMIN', 'STAFF', 'CUSTOMER']);

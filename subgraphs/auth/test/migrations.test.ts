@@ -1,30 +1,26 @@
 import { migrate, openDatabase, type Database } from '@brigade/platform';
-import pg from 'pg';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES } from './harness.js';
+import { ENGINES, TEST_DATABASE_URL, dropSchemas, uniqueSchema } from '@brigade/testing';
 
 const MIGRATIONS = new URL('../migrations/', import.meta.url);
 
-describe.each(ENGINES)('auth migrations on $engine', ({ url }) => {
+describe.each(ENGINES)('auth migrations on %s', (engine) => {
+  const url = engine === 'postgres' ? TEST_DATABASE_URL : undefined;
   const cleanup: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
   async function databaseAt001(): Promise<Database> {
-    const schema = `auth_m${randomBytes(6).toString('hex')}`;
+    const schema = uniqueSchema('auth_m');
     const db = await openDatabase({ url, schema });
     cleanup.push(async () => {
       await db.close();
-      if (!url) return;
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
+      await dropSchemas(url, [schema]);
     });
     const only001 = await mkdtemp(join(tmpdir(), 'auth-migrations-'));
     cleanup.push(() => rm(only001, { recursive: true, force: true }));

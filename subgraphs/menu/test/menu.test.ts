@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, loadConfig, SEED_MENU } from '../src/subgraph.js';
-import { ENGINES, admin, codesOf, customer, postGraphQL, startTestServer, type TestServer } from './support.js';
+import { ENGINES, admin, codesOf, customer, postGraphQL, startSubgraph, type TestSubgraph } from '@brigade/testing';
+import * as subgraph from '../src/subgraph.js';
+import { SEED_MENU } from '../src/data/seed.js';
 
 const ITEM = `id name description price { amount currency } category station __typename`;
 
 describe.each(ENGINES)('menu subgraph on %s', (engine) => {
-  let menu: TestServer;
+  let menu: TestSubgraph;
   beforeAll(async () => {
-    menu = await startTestServer({ name: 'menu', engine, loadConfig, createServer });
+    menu = await startSubgraph(subgraph, { engine });
   });
   afterAll(() => menu?.stop());
 

@@ -1,12 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStack, type SignedInUser, type Stack } from '@brigade/testing';
+import {
+  ENGINES,
+  TEST_DATABASE_URL,
+  compiledArgs,
+  eventually,
+  freePort,
+  startStack,
+  type SignedInUser,
+  type Stack,
+} from '@brigade/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, PLACE, TEST_DATABASE_URL, eventually, item, lines } from './support.js';
+import { PLACE, item, lines } from './support.js';
 
 const codes = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => (r.errors ?? []).map((e) => e.extensions?.code);
 
@@ -140,15 +148,6 @@ describe.each(ENGINES)('orders through the gateway, on %s', (engine) => {
   });
 });
 
-/** A free local port for a child process to listen on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () => {
   let stack: Stack;
   let child: ChildProcess | undefined;
@@ -190,8 +189,7 @@ describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () 
       ...(fault ? { ORDERS_FAULT: 'exit-after-reserve' } : {}),
     });
     const startOrders = async (fault: boolean) => {
-      // node itself, not the tsx CLI: the CLI runs the service in a child that a SIGKILL would orphan.
-      const proc = spawn(process.execPath, ['--import', 'tsx', main], { env: env(fault), stdio: 'ignore' });
+      const proc = spawn(process.execPath, compiledArgs(main), { env: env(fault), stdio: 'ignore' });
       child = proc;
       await eventually('orders is ready', async () => {
         if (proc.exitCode !== null) throw new Error(`orders exited with ${proc.exitCode}`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, PLACE, codesOf, customer, item, lines, staff, startHarness, type Harness } from './support.js';
+import { ENGINES, codesOf, customer, staff } from '@brigade/testing';
+import { PLACE, item, lines, startHarness, type Harness } from './support.js';
 
 const MY_ORDERS = /* GraphQL */ `
   query($first: Int, $after: String) {

@@ -4,9 +4,9 @@
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runFaultLoad, startStack, type SignedInUser, type Stack } from '@brigade/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES, TEST_DATABASE_URL, item, lines } from './support.js';
+import { ENGINES, TEST_DATABASE_URL, runFaultLoad, startStack, type SignedInUser, type Stack } from '@brigade/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { item, lines } from './support.js';
 
 const PLACE = /* GraphQL */ `
   mutation($input: PlaceOrderInput!) {
@@ -106,70 +106,78 @@ describe.each(ENGINES)('placeOrder outcomes, on %s', (engine) => {
     expect(await stockOf(stack, item('Pasta').id)).toBe(pasta - 1);
   }, 180_000);
 
-  it('when menu is down while an order is placed and while it is replayed, then both answer OrderPlaced with the line names and an error only at menuItem', async () => {
-    const menuSwitch = await startSwitch();
-    cleanup.push(() => menuSwitch.close());
-    // Only the gateway's view of menu goes down: orders still prices the order, so it is placed, and the
-    // gateway then fails to fetch the lines' menu items.
-    const stack = await startStack({ databaseUrl, serviceEnv: { gateway: { SUBGRAPH_MENU_URL: menuSwitch.url } } });
-    cleanup.push(() => stack.stop());
-    menuSwitch.target = stack.services.menu.url;
-    const customer = await stack.signUp();
-    const input = { lines: lines(['Pasta', 2], ['Coffee', 1]), idempotencyKey: `menu-down-${engine}` };
-
-    menuSwitch.down = true;
-    const placed = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
-    expect(placed.data!.placeOrder).toMatchObject({
-      __typename: 'OrderPlaced',
-      order: {
-        status: 'PLACED',
-        total: { amount: 2 * item('Pasta').price + item('Coffee').price },
-        lines: [
-          { name: 'Pasta', quantity: 2, unitPrice: { amount: item('Pasta').price }, menuItem: null },
-          { name: 'Coffee', quantity: 1, unitPrice: { amount: item('Coffee').price }, menuItem: null },
-        ],
-      },
+  describe('with one stack whose gateway reaches menu through a switch', () => {
+    let menuSwitch: Awaited<ReturnType<typeof startSwitch>>;
+    let stack: Stack;
+    beforeAll(async () => {
+      menuSwitch = await startSwitch();
+      // Only the gateway's view of menu goes down: orders still prices the order, so it is placed, and the
+      // gateway then fails to fetch the lines' menu items.
+      stack = await startStack({ databaseUrl, serviceEnv: { gateway: { SUBGRAPH_MENU_URL: menuSwitch.url } } });
+      menuSwitch.target = stack.services.menu.url;
     });
-    expect(placed.errors?.length).toBeGreaterThan(0);
-    for (const error of placed.errors!) {
-      expect(error.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'menu' });
-    }
-
-    // The replay answers from orders' own tables: the same order, the same names, menu still down.
-    const replay = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
-    expect(replay.data!.placeOrder).toEqual(placed.data!.placeOrder);
-    expect(codes(replay).every((c) => c === 'SUBGRAPH_UNAVAILABLE')).toBe(true);
-
-    menuSwitch.down = false;
-    const healthy = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
-    expect(healthy.errors).toBeUndefined();
-    expect(healthy.data!.placeOrder.order.lines[0]).toMatchObject({ name: 'Pasta', menuItem: { id: item('Pasta').id, name: 'Pasta' } });
-    expect(await myOrders(stack, customer)).toHaveLength(1);
-  });
-
-  it('when a station is down after an order was placed, then its keyed replay answers OrderPlaced with the line names and an error only at that station’s menuItem', async () => {
-    const stack = await startStack({ databaseUrl });
-    cleanup.push(() => stack.stop());
-    const customer = await stack.signUp();
-    const input = { lines: lines(['Soda', 1], ['Cookie', 1]), idempotencyKey: `bar-down-${engine}` };
-    const placed = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
-    expect(placed.errors).toBeUndefined();
-    expect(placed.data!.placeOrder.__typename).toBe('OrderPlaced');
-
-    await stack.services.bar.stop();
-    const replay = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
-    expect(replay.data!.placeOrder).toMatchObject({
-      __typename: 'OrderPlaced',
-      order: {
-        id: placed.data!.placeOrder.order.id,
-        lines: [
-          { name: 'Soda', quantity: 1, menuItem: null },
-          { name: 'Cookie', quantity: 1, menuItem: { id: item('Cookie').id, name: 'Cookie' } },
-        ],
-      },
+    afterAll(async () => {
+      await stack?.stop();
+      await menuSwitch?.close();
     });
-    expect(codes(replay).length).toBeGreaterThan(0);
-    for (const error of replay.errors!) expect(error.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'bar' });
+
+    it('when menu is down while an order is placed and while it is replayed, then both answer OrderPlaced with the line names and an error only at menuItem', async () => {
+      const customer = await stack.signUp();
+      const input = { lines: lines(['Pasta', 2], ['Coffee', 1]), idempotencyKey: `menu-down-${engine}` };
+
+      menuSwitch.down = true;
+      const placed = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
+      expect(placed.data!.placeOrder).toMatchObject({
+        __typename: 'OrderPlaced',
+        order: {
+          status: 'PLACED',
+          total: { amount: 2 * item('Pasta').price + item('Coffee').price },
+          lines: [
+            { name: 'Pasta', quantity: 2, unitPrice: { amount: item('Pasta').price }, menuItem: null },
+            { name: 'Coffee', quantity: 1, unitPrice: { amount: item('Coffee').price }, menuItem: null },
+          ],
+        },
+      });
+      expect(placed.errors?.length).toBeGreaterThan(0);
+      for (const error of placed.errors!) {
+        expect(error.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'menu' });
+      }
+
+      // The replay answers from orders' own tables: the same order, the same names, menu still down.
+      const replay = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
+      expect(replay.data!.placeOrder).toEqual(placed.data!.placeOrder);
+      expect(codes(replay).every((c) => c === 'SUBGRAPH_UNAVAILABLE')).toBe(true);
+
+      menuSwitch.down = false;
+      const healthy = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
+      expect(healthy.errors).toBeUndefined();
+      expect(healthy.data!.placeOrder.order.lines[0]).toMatchObject({ name: 'Pasta', menuItem: { id: item('Pasta').id, name: 'Pasta' } });
+      expect(await myOrders(stack, customer)).toHaveLength(1);
+    });
+
+    // Last on this stack: it leaves the bar stopped.
+    it('when a station is down after an order was placed, then its keyed replay answers OrderPlaced with the line names and an error only at that station’s menuItem', async () => {
+      const customer = await stack.signUp();
+      const input = { lines: lines(['Soda', 1], ['Cookie', 1]), idempotencyKey: `bar-down-${engine}` };
+      const placed = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
+      expect(placed.errors).toBeUndefined();
+      expect(placed.data!.placeOrder.__typename).toBe('OrderPlaced');
+
+      await stack.services.bar.stop();
+      const replay = await stack.query(PLACE, { variables: { input }, token: customer.accessToken });
+      expect(replay.data!.placeOrder).toMatchObject({
+        __typename: 'OrderPlaced',
+        order: {
+          id: placed.data!.placeOrder.order.id,
+          lines: [
+            { name: 'Soda', quantity: 1, menuItem: null },
+            { name: 'Cookie', quantity: 1, menuItem: { id: item('Cookie').id, name: 'Cookie' } },
+          ],
+        },
+      });
+      expect(codes(replay).length).toBeGreaterThan(0);
+      for (const error of replay.errors!) expect(error.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'bar' });
+    });
   });
 
   it('when the bar is frozen and then killed under load, then every client told that its order failed has no such order', async () => {

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES, PLACE, codesOf, customer, eventually, item, lines, staff, startBlackHole, startDelayProxy, startHarness, type Harness } from './support.js';
+import { ENGINES, codesOf, customer, eventually, staff } from '@brigade/testing';
+import { PLACE, item, lines, startBlackHole, startDelayProxy, startHarness, type Harness } from './support.js';
 
 const CANCEL = `mutation($id: ID!) { cancelOrder(id: $id) { id status } }`;
 

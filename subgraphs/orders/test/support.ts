@@ -1,55 +1,29 @@
 /**
- * Subgraph-level harness: the real menu and station servers plus an orders server, each on port 0 with
- * its own fresh database (PGlite in memory, or a unique schema on TEST_DATABASE_URL dropped afterwards).
- * Calls carry credentials minted the way the gateway (or orders) mints them.
+ * The orders suite's own tools: a composition of the real menu, stations and orders (started with the
+ * test kit), the faults a station or the menu can show (a black hole, a slow network), and its order data.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import pg from 'pg';
 import * as menu from '@brigade/menu';
 import { SEED_MENU } from '@brigade/menu';
 import * as station from '@brigade/station';
+import { STATIONS, type Env, type ServiceKeyring, type ServiceName, type StationName, type Viewer } from '@brigade/platform';
 import {
-  CredentialMinter,
-  STATIONS,
-  generateKeyring,
-  userViewer,
-  type Env,
-  type ServiceKeyring,
-  type ServiceName,
-  type StationName,
-  type SubgraphServer,
-  type Viewer,
-} from '@brigade/platform';
-import { createServer, loadConfig, type OrdersServerOptions } from '../src/subgraph.js';
-
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
-export const ENGINES: readonly ('pglite' | 'postgres')[] = TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+  admin,
+  startSubgraph,
+  testKeyring,
+  type Engine,
+  type GraphQLResponse,
+  type SubgraphModule,
+  type TestSubgraph,
+} from '@brigade/testing';
+import * as orders from '../src/subgraph.js';
 
 export const item = (name: string) => {
   const found = SEED_MENU.find((i) => i.name === name);
   if (!found) throw new Error(`no seed item ${name}`);
   return found;
 };
-
-export const customer = (id: string) => userViewer(id, '', ['CUSTOMER']);
-export const staff = (id = 'staff-1') => userViewer(id, 'orders:manage stock:write', ['STAFF']);
-const admin = userViewer('admin-1', 'orders:manage stock:write menu:write users:manage', ['ADMIN']);
-
-export interface GraphQLResponse<T = any> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string } }[];
-}
-
-export const codesOf = (r: GraphQLResponse) => (r.errors ?? []).map((e) => e.extensions?.code);
-
-interface Running {
-  url: string;
-  server: SubgraphServer;
-  port: number;
-}
 
 export interface Harness {
   readonly keyring: ServiceKeyring;
@@ -66,15 +40,15 @@ export interface Harness {
   stopStation(name: StationName): Promise<void>;
   startStation(name: StationName): Promise<void>;
   /** Stops orders (in-flight requests get `shutdownMs`), then starts it again on the same database. */
-  restartOrders(options?: OrdersServerOptions, env?: Env): Promise<void>;
+  restartOrders(options?: orders.OrdersServerOptions, env?: Env): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface HarnessOptions {
-  engine: 'pglite' | 'postgres';
+  engine: Engine;
   ordersEnv?: Env;
   stationEnv?: Env;
-  ordersOptions?: OrdersServerOptions;
+  ordersOptions?: orders.OrdersServerOptions;
   /** Point orders at another address for these stations (a black hole, a closed port). */
   stationUrlOverrides?: Partial<Record<StationName, string>>;
   menuUrlOverride?: string;
@@ -86,102 +60,55 @@ export interface HarnessOptions {
 
 const ITEM_TYPE: Record<StationName, string> = { kitchen: 'Dish', bar: 'Drink', bakery: 'Pastry' };
 
-export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  const keyring = await generateKeyring();
-  const tag = `t${randomBytes(5).toString('hex')}`;
-  const schemas: string[] = [];
-  const minters = new Map<string, CredentialMinter>();
-  const mint = (issuer: ServiceName, audience: string, viewer: Viewer) => {
-    let m = minters.get(issuer);
-    if (!m) minters.set(issuer, (m = new CredentialMinter(issuer, keyring.privateKeys[issuer])));
-    return m.mint(audience, viewer);
-  };
-  const envFor = (name: ServiceName, extra: Env = {}): Env => {
-    const env: Env = {
-      SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys[name]),
-      SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
-      DATA_DIR: 'memory',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_TIMEOUT_MS: '300',
-      ...extra,
-    };
-    if (options.engine === 'postgres') {
-      const schema = `${tag}_${name}`;
-      if (!schemas.includes(schema)) schemas.push(schema);
-      env[`${name.toUpperCase()}_DATABASE_URL`] = TEST_DATABASE_URL;
-      env[`${name.toUpperCase()}_DATABASE_SCHEMA`] = schema;
-    }
-    return env;
-  };
-  const listen = async (server: SubgraphServer, port = 0): Promise<Running> => {
-    const url = `${await server.listen(port, '127.0.0.1')}/graphql`;
-    return { url, server, port: Number(new URL(url).port) };
-  };
+/** The orders package with these saga options (its faults), as a module the kit starts. */
+const ordersWith = (options?: orders.OrdersServerOptions): SubgraphModule<orders.OrdersConfig, Awaited<ReturnType<typeof orders.createServer>>> => ({
+  name: orders.name,
+  loadConfig: orders.loadConfig,
+  createServer: (config) => orders.createServer(config, options),
+});
 
-  const running: Running[] = [];
-  const stations = {} as Record<StationName, Running & { up: boolean }>;
-  let orders: Running | undefined;
+/** menu, the three stations and orders, each in this process with its own fresh database. */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const keyring = await testKeyring();
+  const started: TestSubgraph[] = [];
+  const start = async <C, S extends TestSubgraph['server']>(module: SubgraphModule<C, S>, env: Env) => {
+    const subgraph = await startSubgraph(module, { engine: options.engine, keyring, env: { SHUTDOWN_TIMEOUT_MS: '300', ...env } });
+    started.push(subgraph);
+    return subgraph;
+  };
   const stopAll = async () => {
-    await Promise.allSettled([orders, ...running, ...Object.values(stations)].filter(Boolean).map((r) => r!.server.stop()));
-    if (schemas.length) {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      try {
-        for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
-    }
+    await Promise.allSettled(started.map((s) => s.stop()));
   };
 
   try {
-    const menuServer = await listen(await menu.createServer(await menu.loadConfig(envFor('menu'))));
-    running.push(menuServer);
-    const stationEnv = (name: StationName) =>
-      envFor(name, {
-        STATION: name,
-        SUBGRAPH_MENU_URL: menuServer.url,
-        ...(options.stationDataDirs?.[name] ? { DATA_DIR: options.stationDataDirs[name] } : {}),
-        ...options.stationEnv,
-      });
-    for (const name of STATIONS) {
-      const s = await listen(await station.createServer(await station.loadConfig(stationEnv(name))));
-      stations[name] = { ...s, up: true };
-    }
-    const ordersEnv = (extra: Env = {}) =>
-      envFor('orders', {
-        SUBGRAPH_MENU_URL: options.menuUrlOverride ?? menuServer.url,
-        ...Object.fromEntries(
-          STATIONS.map((s) => [`SUBGRAPH_${s.toUpperCase()}_URL`, options.stationUrlOverrides?.[s] ?? stations[s].url]),
-        ),
-        ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
-        ...options.ordersEnv,
-        ...extra,
-      });
-    orders = await listen(await createServer(await loadConfig(ordersEnv()), options.ordersOptions));
+    const menuServer = await start(menu, {});
+    const stationList: TestSubgraph[] = await Promise.all(
+      STATIONS.map((name) =>
+        start(station, {
+          STATION: name,
+          SUBGRAPH_MENU_URL: menuServer.url,
+          ...(options.stationDataDirs?.[name] ? { DATA_DIR: options.stationDataDirs[name] } : {}),
+          ...options.stationEnv,
+        }),
+      ),
+    );
+    const stations = Object.fromEntries(STATIONS.map((name, i) => [name, stationList[i]!])) as Record<StationName, TestSubgraph>;
+    const ordersServer = await start(ordersWith(options.ordersOptions), {
+      SUBGRAPH_MENU_URL: options.menuUrlOverride ?? menuServer.url,
+      ...Object.fromEntries(
+        STATIONS.map((s) => [`SUBGRAPH_${s.toUpperCase()}_URL`, options.stationUrlOverrides?.[s] ?? stations[s].url]),
+      ),
+      ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
+      ...options.ordersEnv,
+    });
 
-    const post = async (url: string, token: string, query: string, variables: Record<string, unknown>) => {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
-    };
     const harness: Harness = {
       keyring,
-      get ordersUrl() {
-        return orders!.url;
-      },
+      ordersUrl: ordersServer.url,
       menuUrl: menuServer.url,
       stationUrl: (name) => stations[name].url,
-      async orders(query, variables, viewer) {
-        return post(orders!.url, await mint('gateway', 'orders', viewer), query, variables);
-      },
-      async station(name, query, variables = {}, issuer = 'gateway') {
-        return post(stations[name].url, await mint(issuer, name, admin), query, variables);
-      },
+      orders: (query, variables, viewer) => ordersServer.call(query, variables, { viewer }),
+      station: (name, query, variables = {}, issuer = 'gateway') => stations[name].call(query, variables, { issuer, viewer: admin() }),
       async stock(name, menuItemId) {
         const type = ITEM_TYPE[name];
         const r = await harness.station(
@@ -202,30 +129,20 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         if (r.errors) throw new Error(`restock failed: ${JSON.stringify(r.errors)}`);
       },
       async createMenuItem(name, category, price) {
-        const r = await post(
-          menuServer.url,
-          await mint('gateway', 'menu', admin),
+        const r = await menuServer.call<{ createMenuItem?: { id: string } }>(
           `mutation($input: CreateMenuItemInput!) { createMenuItem(input: $input) { id } }`,
           { input: { name, category, price } },
+          { viewer: admin() },
         );
-        const id = (r.data as { createMenuItem?: { id: string } } | null)?.createMenuItem?.id;
+        const id = r.data?.createMenuItem?.id;
         if (!id) throw new Error(`createMenuItem failed: ${JSON.stringify(r.errors)}`);
         return id;
       },
-      async stopStation(name) {
-        if (!stations[name].up) return;
-        stations[name].up = false;
-        await stations[name].server.stop();
-      },
+      stopStation: (name) => stations[name].stopServer(),
       async startStation(name) {
-        if (stations[name].up) return;
-        const server = await station.createServer(await station.loadConfig(stationEnv(name)));
-        stations[name] = { ...(await listen(server, stations[name].port)), up: true };
+        if (!stations[name].running) await stations[name].restart();
       },
-      async restartOrders(restartOptions, env) {
-        await orders!.server.stop();
-        orders = await listen(await createServer(await loadConfig(ordersEnv(env)), restartOptions), orders!.port);
-      },
+      restartOrders: (restartOptions, env) => ordersServer.restart({ env, module: ordersWith(restartOptions) }),
       stop: stopAll,
     };
     return harness;
@@ -323,12 +240,3 @@ export function lines(...spec: [string, number][]) {
   return spec.map(([name, quantity]) => ({ menuItemId: item(name).id, quantity }));
 }
 
-/** Polls `probe` until it returns true; fails with `what` after a generous deadline (not a timing assertion). */
-export async function eventually(what: string, probe: () => Promise<boolean>, deadlineMs = 30_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never happened: ${what}`);
-}

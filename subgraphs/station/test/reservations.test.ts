@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { SEED_MENU } from '@brigade/menu';
 import { userViewer } from '@brigade/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, codesOf, startStation, type StationServer } from './support.js';
+import { ENGINES, codesOf } from '@brigade/testing';
+import { startStation, type StationServer } from './support.js';
 
 const seed = (name: string) => SEED_MENU.find((s) => s.name === name)!;
 const [coffee, soda, wine, beer] = ['Coffee', 'Soda', 'Wine', 'Beer'].map(seed) as [

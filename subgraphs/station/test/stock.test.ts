@@ -1,17 +1,18 @@
 import { SEED_MENU } from '@brigade/menu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, codesOf, customer, staff, startMenu, startStation, type StationServer, type TestServer } from './support.js';
+import { admin, codesOf, customer, staffWithScope as staff, type TestSubgraph } from '@brigade/testing';
+import { startMenu, startStation, type StationServer } from './support.js';
 
 const seed = (name: string) => SEED_MENU.find((s) => s.name === name)!;
 const RESTOCK = `mutation($id: ID!, $q: Int!) { restockDrink(id: $id, quantity: $q) { id stock available } }`;
 
 describe('station stock', () => {
-  let menu: TestServer;
+  let menu: TestSubgraph;
   let bar: StationServer;
   let kitchen: StationServer;
   beforeAll(async () => {
     menu = await startMenu('pglite');
-    const env = { SUBGRAPH_MENU_URL: `${menu.url}/graphql` };
+    const env = { SUBGRAPH_MENU_URL: menu.url };
     [bar, kitchen] = await Promise.all([startStation('bar', 'pglite', env), startStation('kitchen', 'pglite', env)]);
   });
   afterAll(async () => {

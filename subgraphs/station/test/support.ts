@@ -1,20 +1,14 @@
 import type { Env, StationName } from '@brigade/platform';
-import { createServer as createMenuServer, loadConfig as loadMenuConfig } from '@brigade/menu';
-import { createServer, loadConfig } from '../src/subgraph.js';
-import { startTestServer, type Caller, type TestServer } from '../../menu/test/support.js';
+import * as menu from '@brigade/menu';
+import { startSubgraph, type Caller, type Engine, type TestSubgraph } from '@brigade/testing';
+import * as station from '../src/subgraph.js';
 
-export * from '../../menu/test/support.js';
-
-export type Engine = 'pglite' | 'postgres';
-
-export function startStation(station: StationName, engine: Engine, env: Env = {}): Promise<StationServer> {
-  return startTestServer({ name: station, engine, loadConfig, createServer, env: { STATION: station, ...env } }).then(
-    (server) => new StationServer(server),
-  );
+export function startStation(name: StationName, engine: Engine, env: Env = {}): Promise<StationServer> {
+  return startSubgraph(station, { engine, env: { STATION: name, ...env } }).then((server) => new StationServer(server));
 }
 
-export function startMenu(engine: Engine): Promise<TestServer> {
-  return startTestServer({ name: 'menu', engine, loadConfig: loadMenuConfig, createServer: createMenuServer });
+export function startMenu(engine: Engine): Promise<TestSubgraph> {
+  return startSubgraph(menu, { engine });
 }
 
 export interface ReservationResult {
@@ -28,13 +22,13 @@ const ORDERS: Caller = { issuer: 'orders' };
 
 /** A station under test, with the calls the orders saga makes. */
 export class StationServer {
-  constructor(readonly server: TestServer) {}
+  constructor(readonly server: TestSubgraph) {}
 
   get url() {
     return this.server.url;
   }
 
-  call: TestServer['call'] = (...args) => this.server.call(...args);
+  call: TestSubgraph['call'] = (...args) => this.server.call(...args);
 
   stop() {
     return this.server.stop();
