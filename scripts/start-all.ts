@@ -237,11 +237,12 @@ try {
   // The subgraphs read no composed schema: composing (when a schema changed) overlaps their start.
   await composeIfChanged();
   launchGateway();
-  await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
-  // Not earlier: a first start's database initialisations keep the CPU to themselves.
+  await Promise.all([...SUBGRAPH_ORDER.map((name) => waitReady(name)), waitReady('gateway')]);
+  // Not earlier: Vite and codegen would take the CPU from the databases' first start and the gateway's first
+  // answers; the API answers while the web app builds.
   await buildWebAppIfStale();
   launchWeb(gateway);
-  await Promise.all([waitReady('gateway'), waitReady('web')]);
+  await waitReady('web');
 } catch (error) {
   console.error(`start failed: ${(error as Error).message}`);
   await stopAll(1);
