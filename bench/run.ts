@@ -4,7 +4,7 @@
  *   npm run bench -- [--scenario all|guild|brigade|memory|workers|startup|live] [--quick] [--only apollo,floor] [--warmup 10]
  *                    [--runs 3] [--duration 20] [--connections 50] [--delay 0] [--no-pin] [--budget-min 10]
  *                    [--memory-requests 100000] [--memory-max-s 120] [--overhead-samples 300]
- *                    [--compare <checkout dir>] [--processes 1,6] [--warm-runs 2] [--keep-tmp]
+ *                    [--compare <checkout dir>] [--processes 1,6] [--warm-runs 2] [--repeat 3] [--keep-tmp]
  *                    [--subscribers 2000] [--customers 100] [--orders-per-second 10]
  *
  * Gateways: brigade, apollo (the baseline every ratio refers to), hive, hive-jit, floor. `all` = guild, brigade
@@ -12,12 +12,12 @@
  * unpinned, optionally next to another checkout given by --compare; live too: subscriptions, see live.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
+import { cpus, hostname, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { memoryTable, runBrigadeScenarios, runMemoryScenario, scenarioTable } from './brigade-scenarios.js';
 import { GUILD_GATEWAYS } from './guild/gateways.js';
 import { runWorkersScenario, workersTable } from './workers.js';
-import { THIS_CHECKOUT, runStartupScenario, startupTable } from './startup.js';
+import { THIS_CHECKOUT, runStartupScenario, startupSummary, startupTable } from './startup.js';
 import { liveTable, runLiveScenario } from './live.js';
 import { runGuildScenario } from './guild/scenario.js';
 import { hasTaskset, pinSelf, stopAll } from './lib/proc.js';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       compare: { type: 'string' },
       processes: { type: 'string', default: '1' },
       'warm-runs': { type: 'string', default: '2' },
+      repeat: { type: 'string', default: '1' },
       'keep-tmp': { type: 'boolean', default: false },
       subscribers: { type: 'string' },
       customers: { type: 'string' },
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   const runs = Math.max(1, number('runs', values.runs, values.quick ? 1 : 3));
   const durationS = Math.max(1, number('duration', values.duration, values.quick ? 5 : 20));
   const startedAt = new Date();
+  const loadAtStart = formatLoad();
 
   const ids = values.only?.split(',').map((s) => s.trim()) ?? GUILD_GATEWAYS.map((g) => g.id);
   const unknown = ids.filter((id) => !GUILD_GATEWAYS.some((g) => g.id === id));
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
       checkouts,
       processes,
       warmRuns: Math.max(1, number('warm-runs', values['warm-runs'], 2)),
+      repeats: Math.max(1, number('repeat', values.repeat, 1)),
       timeoutS: 180,
       keepTmp: values['keep-tmp'],
       log,
@@ -204,7 +207,9 @@ async function main(): Promise<void> {
         '',
         'Unpinned. Time from spawning `npm start` to the first gateway answer to `{ menu { name stock available } }` with 12 items ' +
           '(polled every 100 ms); RSS of every process of the tree 3 s later (/proc VmRSS). Cold = empty data folder, empty TMPDIR ' +
-          "(PGlite's cluster template made again) and, in this checkout, the build redone: a fresh clone's first start. Warm = a restart on the same data.",
+          "(PGlite's cluster template made again) and, in this checkout, every build output deleted (dist/, the web app's): a fresh clone's first start. Warm = a restart on the same data.",
+        '',
+        startupSummary(startup),
         '',
         startupTable(startup),
       ].join('\n'),
@@ -246,6 +251,9 @@ async function main(): Promise<void> {
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}. \`npm run bench -- ${process.argv.slice(2).join(' ')}\`` +
       (values.quick ? ' **Quick smoke run: not a measurement.**' : ''),
     '',
+    // Other work on the machine stretches every figure: the load says how quiet it was.
+    `Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${formatLoad()}.`,
+    '',
   ].join('\n');
   const markdown = `${header}\n${sections.join('\n\n')}\n`;
   console.log(`\n${markdown}`);
@@ -269,3 +277,7 @@ main()
     await stopAll();
     process.exit();
   });
+
+function formatLoad(): string {
+  return loadavg().map((n) => n.toFixed(2)).join(', ');
+}

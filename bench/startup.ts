@@ -7,7 +7,7 @@
  * query every 100 ms from the moment of the spawn, and reads the RSS of every process of the tree
  * (/proc/<pid>/status) 3 s after the first answer. Cold: an empty data folder, an empty temp folder (so
  * PGlite's cluster template is made again, as on a machine that never ran Brigade) and, in this checkout,
- * the build redone from nothing: a fresh clone's first start. Warm: the same data folder again (a restart).
+ * every build output deleted (packages' dist/, the web app's): a fresh clone's first start. Warm: the same data folder again (a restart).
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,8 @@ export interface StartupOptions {
   /** START_PROCESSES values to try in checkouts that know it (this one); others run as they are. */
   processes: number[];
   warmRuns: number;
+  /** How many times each checkout's cold start and its warm restarts are measured (a loaded machine varies). */
+  repeats: number;
   timeoutS: number;
   /** Keep the machine's TMPDIR, so a cold start reuses PGlite's cluster template if it exists. */
   keepTmp?: boolean;
@@ -168,15 +170,17 @@ export async function runStartupScenario(options: StartupOptions): Promise<Start
   for (const checkout of options.checkouts) {
     const knowsProcesses = existsSync(join(checkout.dir, 'scripts', 'subgraph-host.ts'));
     const variants = knowsProcesses ? options.processes.map((n) => ({ name: `START_PROCESSES=${n}`, env: { START_PROCESSES: String(n) } })) : [{ name: 'as is', env: {} }];
-    for (const variant of variants) {
+    for (const variant of Array.from({ length: options.repeats }, () => variants).flat()) {
       const dataDir = mkdtempSync(join(tmpdir(), 'brigade-startup-data-'));
       const tmp = mkdtempSync(join(tmpdir(), 'brigade-startup-tmp-'));
       try {
-        // A fresh clone has never built: drop the build stamps so `npm start` compiles everything again.
+        // A fresh clone has built nothing: every package's compiled output, the composition stamp and the web
+        // app's build go, so `npm start` does all of it again.
         if (knowsProcesses) {
           const projects = ['gateway', 'scripts', ...['packages', 'subgraphs'].flatMap((dir) => readdirSync(join(checkout.dir, dir)).map((name) => join(dir, name)))];
-          for (const project of projects) rmSync(join(checkout.dir, project, 'dist', '.build-stamp'), { force: true });
-          rmSync(join(checkout.dir, 'scripts', 'dist', '.compose-stamp'), { force: true });
+          for (const output of [...projects.map((project) => join(project, 'dist')), 'clients/web/dist', 'clients/web/dist-server']) {
+            rmSync(join(checkout.dir, output), { recursive: true, force: true });
+          }
         }
         for (let i = 0; i <= options.warmRuns; i++) {
           const kind = i === 0 ? 'cold' : 'warm';
@@ -209,6 +213,34 @@ export function startupTable(runs: StartupRun[]): string {
       .join('; ');
     lines.push(
       `| ${run.checkout} | ${run.variant} | ${run.kind} | ${(run.firstAnswerMs / 1000).toFixed(1)} s | ${(run.cpuMs / 1000).toFixed(1)} s | ${run.stackRssMb} MB | ${run.totalRssMb} MB | ${processes} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Min and median of first-answer time, CPU and stack RSS per checkout, variant and kind of start. */
+export function startupSummary(runs: StartupRun[]): string {
+  const lines = [
+    '| checkout | variant | start | runs | first menu answer min / median | CPU min / median | RSS of the stack min / median |',
+    '|---|---|---|---:|---:|---:|---:|',
+  ];
+  const groups = new Map<string, StartupRun[]>();
+  for (const run of runs) {
+    const key = `${run.checkout}\0${run.variant}\0${run.kind}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  const stat = (values: number[], format: (n: number) => string) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length / 2;
+    const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    return `${format(sorted[0]!)} / ${format(median)}`;
+  };
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  for (const group of groups.values()) {
+    const [first] = group as [StartupRun];
+    lines.push(
+      `| ${first.checkout} | ${first.variant} | ${first.kind} | ${group.length} | ${stat(group.map((r) => r.firstAnswerMs), seconds)} | ` +
+        `${stat(group.map((r) => r.cpuMs), seconds)} | ${stat(group.map((r) => r.stackRssMb), (n) => `${Math.round(n)} MB`)} |`,
     );
   }
   return lines.join('\n');

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { ROOT, buildProject, projects, staleReason } from './build.mjs';
 
 const all = projects();
-for (const project of all) if (staleReason(project)) await buildProject(project);
+await Promise.all(all.filter((project) => staleReason(project)).map((project) => buildProject(project)));
 
 let stack;
 let restarting = false;

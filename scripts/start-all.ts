@@ -48,8 +48,6 @@ if (!Number.isInteger(processes) || processes < 1 || processes > SUBGRAPHS.lengt
   process.exit(1);
 }
 
-await composeIfChanged();
-
 // One keyring for the seven processes, handed to each: kept in the data folder, or fresh when in memory.
 // The default is the platform's DEFAULT_DATA_DIR: the repository's .data folder.
 const dataDir = process.env.DATA_DIR ?? resolve(ROOT, '.data');
@@ -77,11 +75,22 @@ async function composeIfChanged(): Promise<void> {
   const outcome = compose(readSupergraphConfig());
   if (!outcome.supergraphSdl) {
     for (const error of outcome.errors) console.error(`error[${error.code}]: ${error.message}`);
-    process.exit(1);
+    throw new Error('the subgraph schemas do not compose');
   }
   const supergraphPath = resolve(ROOT, 'supergraph.graphql');
   if (readFileSync(supergraphPath, 'utf8') !== outcome.supergraphSdl) writeFileSync(supergraphPath, outcome.supergraphSdl);
   writeFileSync(stamp, fingerprint());
+}
+
+/**
+ * On a start that creates a database, makes PGlite's empty cluster (once per machine) in a process of its own
+ * from the first moment, on the other core while the launcher composes and the subgraphs load their code; the
+ * subgraphs wait for it rather than run initdb themselves. A restart, or PostgreSQL, needs none.
+ */
+function makeClusterTemplateEarly(): void {
+  if (process.env.DATABASE_URL) return;
+  if (dataDir !== 'memory' && SUBGRAPHS.every((name) => existsSync(join(dataDir, name, 'PG_VERSION')))) return;
+  spawn(process.execPath, [resolve(ROOT, 'packages/platform/dist/db/makeClusterTemplate.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 const children = new Map<ServiceName | 'web', ChildProcess>();
@@ -223,13 +232,17 @@ const gateway = `http://${shownHost}:${portOf('gateway')}`;
 try {
   // The gateway needs no subgraph to start (the supergraph is a file), so it loads alongside them, on the
   // other core while the subgraphs start in one process.
+  makeClusterTemplateEarly();
   for (const names of groups()) launchSubgraphs(names);
+  // The subgraphs read no composed schema: composing (when a schema changed) overlaps their start.
+  await composeIfChanged();
   launchGateway();
-  await Promise.all(SUBGRAPH_ORDER.map((name) => waitReady(name)));
-  // Not earlier: a first start's database initialisations keep the CPU to themselves.
+  await Promise.all([...SUBGRAPH_ORDER.map((name) => waitReady(name)), waitReady('gateway')]);
+  // Not earlier: Vite and codegen would take the CPU from the databases' first start and the gateway's first
+  // answers; the API answers while the web app builds.
   await buildWebAppIfStale();
   launchWeb(gateway);
-  await Promise.all([waitReady('gateway'), waitReady('web')]);
+  await waitReady('web');
 } catch (error) {
   console.error(`start failed: ${(error as Error).message}`);
   await stopAll(1);

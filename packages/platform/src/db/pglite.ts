@@ -1,9 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, fsyncSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, fsyncSync } from 'node:fs';
+import { join } from 'node:path';
+import { clusterTemplateDir, clusterTemplateTar, copyCluster } from './clusterTemplate.js';
 import { notifyChannel, type Database, type Queryable } from './database.js';
 
 /**
@@ -20,14 +18,12 @@ const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
 export async function openPGlite(dataDir?: string, options: { durable?: boolean } = {}): Promise<Database> {
   let db: PGlite;
   if (dataDir) {
-    await mkdir(dataDir, { recursive: true });
-    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-    const startParams = options.durable ? DURABLE_START_PARAMS : START_PARAMS;
-    // A new data folder starts from the template too: initdb would cost seconds per service on first start.
-    db = await PGlite.create(fresh ? { dataDir, loadDataDir: await emptyClusterTemplate(), startParams } : { dataDir, startParams });
+    // A new data folder starts as a copy of the machine's empty cluster: initdb would cost seconds per service.
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await copyCluster(await clusterTemplateDir(), dataDir);
+    db = await PGlite.create({ dataDir, startParams: options.durable ? DURABLE_START_PARAMS : START_PARAMS });
     if (options.durable) syncThroughToDisk(db);
   } else {
-    db = await PGlite.create({ startParams: START_PARAMS, loadDataDir: await emptyClusterTemplate() });
+    db = await PGlite.create({ startParams: START_PARAMS, loadDataDir: await clusterTemplateTar() });
   }
   return {
     engine: 'pglite',
@@ -69,45 +65,4 @@ function syncThroughToDisk(db: PGlite): void {
     fsyncSync(stream.nfd);
     return 0;
   };
-}
-
-let template: Promise<Blob> | undefined;
-
-/**
- * initdb costs ~2 s and ~800 MB per in-memory database; loading a dump of a fresh cluster costs ~0.3 s.
- * The dump is made once per PGlite version and shared by every process through the temp folder.
- */
-function emptyClusterTemplate(): Promise<Blob> {
-  template ??= (async () => {
-    const version = pgliteVersion();
-    const file = join(tmpdir(), `brigade-pglite-${version}.tar`);
-    try {
-      return new Blob([await readFile(file)]);
-    } catch {
-      const fresh = await PGlite.create();
-      const dump = await fresh.dumpDataDir('none');
-      await fresh.close();
-      const partial = `${file}.${process.pid}.${Date.now()}`;
-      await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
-      await rename(partial, file);
-      return dump;
-    }
-  })();
-  return template;
-}
-
-/** The package's `exports` hide its package.json, so find it next to the resolved entry point. */
-function pgliteVersion(): string {
-  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version;
-    } catch {
-      // not this folder: keep climbing
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
 }
