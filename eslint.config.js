@@ -39,9 +39,12 @@ export default tseslint.config(
       // Types vanish at run time; importing them as values drags modules (and their side effects) in.
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       // Every package names what it imports in its own package.json (npm workspaces hoist, so nothing else would).
-      'import-x/no-extraneous-dependencies': ['error', {
-        devDependencies: ['**/test/**', '**/*.test.ts', '**/scripts/**', 'bench/**', 'vitest.config.ts', '**/vite.config.ts'],
-      }],
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        {
+          devDependencies: ['**/test/**', '**/*.test.ts', '**/scripts/**', 'bench/**', 'vitest.config.ts', '**/vite.config.ts'],
+        },
+      ],
     },
   },
   boundaries(['packages/platform/src/**'], NO_SERVICE_IN_PLATFORM, NO_TEST_HELPERS),

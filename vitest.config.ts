@@ -9,7 +9,15 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'bench/test/**/*.test.ts', 'test/**/*.test.ts', 'clients/web/test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'gateway/test/**/*.test.ts',
+      'subgraphs/*/test/**/*.test.ts',
+      'scripts/test/**/*.test.ts',
+      'bench/test/**/*.test.ts',
+      'test/**/*.test.ts',
+      'clients/web/test/**/*.test.ts',
+    ],
     globalSetup: ['test/support/build.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -90,14 +90,21 @@ async function capturePlan(stack: BrigadeStack, body: string, viewer: Viewer): P
   const recording = (service: string): GraphQLDataSource<{ viewer: Viewer }> => ({
     async process(options) {
       const url = new URL(stack.info.urls[subgraphUrlVariable(service)]!);
-      const sent = JSON.stringify({ query: options.request.query, variables: options.request.variables, operationName: options.request.operationName });
+      const sent = JSON.stringify({
+        query: options.request.query,
+        variables: options.request.variables,
+        operationName: options.request.operationName,
+      });
       fetches.push({ service, body: sent });
       let pool = pools.get(service);
       if (!pool) pools.set(service, (pool = new Pool(url.origin)));
       const response = await pool.request({
         path: url.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${await minter.mint(service, options.context.viewer ?? ANONYMOUS)}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await minter.mint(service, options.context.viewer ?? ANONYMOUS)}`,
+        },
         body: sent,
       });
       return (await response.body.json()) as never;
@@ -113,10 +120,16 @@ async function capturePlan(stack: BrigadeStack, body: string, viewer: Viewer): P
   const server = new ApolloServer<{ viewer: Viewer }>({ gateway });
   await server.start();
   try {
-    const { query, operationName, variables } = JSON.parse(body) as { query: string; operationName?: string; variables?: Record<string, unknown> };
+    const { query, operationName, variables } = JSON.parse(body) as {
+      query: string;
+      operationName?: string;
+      variables?: Record<string, unknown>;
+    };
     const response = await server.executeOperation({ query, operationName, variables }, { contextValue: { viewer } });
     if (response.body.kind !== 'single' || response.body.singleResult.errors) {
-      throw new Error(`capture failed: ${JSON.stringify(response.body.kind === 'single' ? response.body.singleResult.errors : 'incremental')}`);
+      throw new Error(
+        `capture failed: ${JSON.stringify(response.body.kind === 'single' ? response.body.singleResult.errors : 'incremental')}`,
+      );
     }
     return toFloorPlan({ result: response.body.singleResult, queryPlan: queryPlan!, fetches });
   } finally {
@@ -138,7 +151,10 @@ async function measureOverhead(stack: BrigadeStack, scenario: Scenario, samples:
   }
   const gatewayUrl = new URL(stack.gatewayUrl);
   const gatewayPool = new Pool(gatewayUrl.origin);
-  const gatewayHeaders: Record<string, string> = { 'content-type': 'application/json', ...(scenario.token ? { authorization: `Bearer ${scenario.token}` } : {}) };
+  const gatewayHeaders: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(scenario.token ? { authorization: `Bearer ${scenario.token}` } : {}),
+  };
   const run = async (node: FloorPlan): Promise<void> => {
     if (node.kind === 'fetch') {
       const target = pools.get(node.service)!;
@@ -150,7 +166,8 @@ async function measureOverhead(stack: BrigadeStack, scenario: Scenario, samples:
         body: node.body,
       });
       const text = await response.body.text();
-      if (response.statusCode !== 200 || text.includes('"errors"')) throw new Error(`direct ${node.service}: ${response.statusCode} ${text.slice(0, 200)}`);
+      if (response.statusCode !== 200 || text.includes('"errors"'))
+        throw new Error(`direct ${node.service}: ${response.statusCode} ${text.slice(0, 200)}`);
       return;
     }
     if (node.kind === 'sequence') for (const child of node.nodes) await run(child);
@@ -194,7 +211,13 @@ export async function runBrigadeScenarios(options: ScenarioOptions): Promise<Sce
     const customer = await customerWithOrders(stack.client, 10);
     const orderer = await stack.client.signUp();
     const scenarios: Scenario[] = [
-      { id: 'menu', label: 'anonymous menu (name price stock available)', body: JSON.stringify({ query: MENU_QUERY, operationName: 'Menu' }), viewer: ANONYMOUS, check: okGraphQL },
+      {
+        id: 'menu',
+        label: 'anonymous menu (name price stock available)',
+        body: JSON.stringify({ query: MENU_QUERY, operationName: 'Menu' }),
+        viewer: ANONYMOUS,
+        check: okGraphQL,
+      },
       {
         id: 'my-orders',
         label: 'me.orders(first: 10) with lines and menu items',
@@ -209,7 +232,14 @@ export async function runBrigadeScenarios(options: ScenarioOptions): Promise<Sce
         body: JSON.stringify({
           query: PLACE_ORDER_MUTATION,
           operationName: 'PlaceOrder',
-          variables: { input: { lines: [{ menuItemId: SEED_MENU[0]!.id, quantity: 1 }, { menuItemId: SEED_MENU[4]!.id, quantity: 1 }] } },
+          variables: {
+            input: {
+              lines: [
+                { menuItemId: SEED_MENU[0]!.id, quantity: 1 },
+                { menuItemId: SEED_MENU[4]!.id, quantity: 1 },
+              ],
+            },
+          },
         }),
         token: orderer.accessToken,
         viewer: viewerOfToken(orderer.accessToken),
@@ -222,7 +252,9 @@ export async function runBrigadeScenarios(options: ScenarioOptions): Promise<Sce
       try {
         log(`${scenario.id}: overhead, ${options.overheadSamples} requests one at a time each way`);
         row.overhead = await measureOverhead(stack, scenario, options.overheadSamples);
-        log(`  gateway p50 ${row.overhead.gatewayP50Ms.toFixed(2)} ms, direct ${row.overhead.directP50Ms.toFixed(2)} ms, overhead ${row.overhead.overheadP50Ms.toFixed(2)} ms`);
+        log(
+          `  gateway p50 ${row.overhead.gatewayP50Ms.toFixed(2)} ms, direct ${row.overhead.directP50Ms.toFixed(2)} ms, overhead ${row.overhead.overheadP50Ms.toFixed(2)} ms`,
+        );
         log(`${scenario.id}: load`);
         row.measurement = await measure({
           url: stack.gatewayUrl,
@@ -319,7 +351,8 @@ export async function runMemoryScenario(options: {
   }
 }
 
-const fixed = (value: number | undefined, digits: number): string => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits));
+const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
 
 export function scenarioTable(rows: ScenarioRow[]): string {
   const lines = [
@@ -329,7 +362,11 @@ export function scenarioTable(rows: ScenarioRow[]): string {
   for (const row of rows) {
     const m = row.measurement;
     const o = row.overhead;
-    const status = row.error ? `failed: ${row.error.replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 200)}` : m && m.voidReasons.length > 0 ? `VOID: ${m.voidReasons.join('; ').replaceAll('|', '/').slice(0, 200)}` : 'ok';
+    const status = row.error
+      ? `failed: ${row.error.replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 200)}`
+      : m && m.voidReasons.length > 0
+        ? `VOID: ${m.voidReasons.join('; ').replaceAll('|', '/').slice(0, 200)}`
+        : 'ok';
     lines.push(
       `| ${row.label} | ${fixed(m?.median?.rps, 1)} | ${fixed(m?.median?.p50Ms, 0)} | ${fixed(m?.median?.p99Ms, 0)} | ${fixed(m?.cpuMsPerRequest, 2)} | ${fixed(m?.peakRssMb, 0)} | ${fixed(o?.gatewayP50Ms, 2)} | ${fixed(o?.directP50Ms, 2)} (${o?.fetches ?? '—'}) | ${fixed(o?.overheadP50Ms, 2)} | ${status} |`,
     );

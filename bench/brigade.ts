@@ -57,5 +57,9 @@ export async function startBrigadeGateway(
     },
   });
   const workers = options.workers ?? 1;
-  return { url: `http://127.0.0.1:${port}/graphql`, proc, description: `gateway/src/main.ts, ${workers} worker${workers === 1 ? '' : 's'}` };
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    proc,
+    description: `gateway/src/main.ts, ${workers} worker${workers === 1 ? '' : 's'}`,
+  };
 }

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   const freezeMs = Number(values.freeze) * 1000;
   const pauseOrdersMs = Number(values['pause-orders']) * 1000;
   const stack = await startStack({
-    databaseUrl: values.engine === 'postgres' ? postgresUrl : null, processes: [...new Set([...values.processes.split(','), 'bar', ...(pauseOrdersMs > 0 ? ['orders'] : [])])] as SubgraphName[],
+    databaseUrl: values.engine === 'postgres' ? postgresUrl : null,
+    processes: [...new Set([...values.processes.split(','), 'bar', ...(pauseOrdersMs > 0 ? ['orders'] : [])])] as SubgraphName[],
   });
   try {
     const result = await runFaultLoad(stack, {

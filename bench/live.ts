@@ -149,7 +149,10 @@ export async function runLiveScenario(options: LiveOptions): Promise<LiveResultR
       const customer = customers[placed % customers.length]!;
       inFlight.push(
         stack.client
-          .query(PLACE_ORDER_MUTATION, { token: customer.accessToken, variables: { input: { lines: [{ menuItemId: drink.id, quantity: 1 }] } } })
+          .query(PLACE_ORDER_MUTATION, {
+            token: customer.accessToken,
+            variables: { input: { lines: [{ menuItemId: drink.id, quantity: 1 }] } },
+          })
           .then((r) => {
             if (r.data?.placeOrder?.__typename === 'OrderPlaced') return;
             // A refusal under load (a station past its deadline) places nothing and sends no event: counted, not fatal.

@@ -28,7 +28,8 @@ interface EngineResult {
   mismatches: string[];
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function stockByItem(client: GraphQLClient): Promise<Map<string, number>> {
   const result = await client.query<{ menu: { id: string; stock: number }[] }>('{ menu { id stock } }');
@@ -52,13 +53,18 @@ async function soldByItem(client: GraphQLClient, token: string): Promise<Map<str
     );
     if (!result.data) throw new Error(`orders failed: ${JSON.stringify(result.errors)}`);
     const page = result.data.orders;
-    for (const { node } of page.edges) for (const line of node.lines) sold.set(line.menuItem.id, (sold.get(line.menuItem.id) ?? 0) + line.quantity);
+    for (const { node } of page.edges)
+      for (const line of node.lines) sold.set(line.menuItem.id, (sold.get(line.menuItem.id) ?? 0) + line.quantity);
     if (!page.pageInfo.hasNextPage) return sold;
     after = page.pageInfo.endCursor;
   }
 }
 
-async function runEngine(engine: string, databaseUrl: string | undefined, options: { durationS: number; clients: number; pin: boolean; log: (line: string) => void }): Promise<EngineResult> {
+async function runEngine(
+  engine: string,
+  databaseUrl: string | undefined,
+  options: { durationS: number; clients: number; pin: boolean; log: (line: string) => void },
+): Promise<EngineResult> {
   const { log } = options;
   log(`${engine}: starting the stack`);
   const dataDir = engine === 'pglite-disk' || engine === 'pglite-fsync' ? await mkdtemp(join(tmpdir(), 'brigade-bench-')) : undefined;
@@ -90,7 +96,10 @@ async function runEngine(engine: string, databaseUrl: string | undefined, option
       customers.map(async (customer, c) => {
         for (let i = 0; Date.now() < deadline; i++) {
           const count = 1 + ((c + i) % 3);
-          const lines = Array.from({ length: count }, (_, k) => ({ menuItemId: SEED_MENU[(c * 7 + i * 3 + k * 5) % SEED_MENU.length]!.id, quantity: 1 + ((i + k) % 3) }));
+          const lines = Array.from({ length: count }, (_, k) => ({
+            menuItemId: SEED_MENU[(c * 7 + i * 3 + k * 5) % SEED_MENU.length]!.id,
+            quantity: 1 + ((i + k) % 3),
+          }));
           const t0 = performance.now();
           const result = await client.query(PLACE_ORDER_MUTATION, { variables: { input: { lines } }, token: customer.accessToken });
           latencies.push(performance.now() - t0);
@@ -116,7 +125,16 @@ async function runEngine(engine: string, databaseUrl: string | undefined, option
       if (after + units !== before) mismatches.push(`${item.name}: stock ${after} + sold ${units} ≠ initial ${before}`);
     }
     latencies.sort((a, b) => a - b);
-    return { engine, orders, rejected, failed, ordersPerS: orders / elapsedS, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), mismatches };
+    return {
+      engine,
+      orders,
+      rejected,
+      failed,
+      ordersPerS: orders / elapsedS,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      mismatches,
+    };
   } finally {
     await stack.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });

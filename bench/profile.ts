@@ -61,11 +61,16 @@ export function summariseProfile(profile: CpuProfile, top: number): string {
     const where = url.replace(/^file:\/\//, '').replace(REPO_ROOT, '');
     const name = nameOf(id);
     byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ?? (where.startsWith('node:') ? 'node internals' : where ? 'brigade' : functionName || '(vm)');
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
+      (where.startsWith('node:') ? 'node internals' : where ? 'brigade' : functionName || '(vm)');
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
   }
   const lines = (map: Map<string, number>, n: number): string[] =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
   return [
     `sampled ${(total / 1e6).toFixed(1)} s of CPU`,
     '',
@@ -101,7 +106,12 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'brigade-profile-'));
   const subgraphPort = await freePort();
   const sub = nodeTs(join(REPO_ROOT, 'bench/guild/subgraphs.ts'), ['--port', String(subgraphPort)]);
-  const subgraphs = startProcess({ name: 'guild-subgraphs', ...sub, cpus: pin ? '0' : undefined, env: { ...process.env, NODE_ENV: 'production' } });
+  const subgraphs = startProcess({
+    name: 'guild-subgraphs',
+    ...sub,
+    cpus: pin ? '0' : undefined,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   const [, subgraphsUrl] = await subgraphs.waitForLine(/listening on (http:\S+)/);
   const supergraphPath = join(workDir, 'supergraph.graphql');
   writeFileSync(supergraphPath, supergraphFor(subgraphsUrl!));
@@ -111,7 +121,12 @@ async function main(): Promise<void> {
     nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${workDir}`],
     env,
   }))!;
-  await waitUntil('gateway', async () => isExpectedResponse(...Object.values(await postText(gateway.url, REQUEST_BODY)) as [number, string]), 120_000, () => !gateway.proc.exited);
+  await waitUntil(
+    'gateway',
+    async () => isExpectedResponse(...(Object.values(await postText(gateway.url, REQUEST_BODY)) as [number, string])),
+    120_000,
+    () => !gateway.proc.exited,
+  );
   const load = (durationS: number) =>
     runLoad({ url: gateway.url, body: REQUEST_BODY, connections: Number(values.connections), durationS, check: isExpectedResponse });
   await load(3);
@@ -145,7 +160,9 @@ async function profileMenu(values: { duration?: string; connections?: string; to
     await load(3);
     const cpuBefore = cpuMs(stack.gateway.pid);
     const result = await load(Number(values.duration));
-    console.log(`${result.rps.toFixed(1)} rps, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${((cpuMs(stack.gateway.pid) - cpuBefore) / result.requests).toFixed(2)} CPU ms/request`);
+    console.log(
+      `${result.rps.toFixed(1)} rps, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${((cpuMs(stack.gateway.pid) - cpuBefore) / result.requests).toFixed(2)} CPU ms/request`,
+    );
   } finally {
     await stack.stop();
   }

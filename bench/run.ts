@@ -136,9 +136,9 @@ async function main(): Promise<void> {
         `## Brigade scenarios (real stack, in-memory PGlite)`,
         '',
         `${placement} Six subgraphs in one process. Load: ${values.connections} connections, closed loop, ${values.quick ? 2 : 3} s warm-up, 1 × ${values.quick ? 5 : 10} s. ` +
-          'Overhead: the same request one at a time through the gateway and, alternately, its plan\'s subgraph requests ' +
-          '(captured from Apollo\'s planner, credentials minted with the gateway\'s key) sent directly in plan order ' +
-          '(sequences wait, parallel fetches overlap: the subgraphs\' critical path); p50 of each, difference = the gateway\'s own cost.',
+          "Overhead: the same request one at a time through the gateway and, alternately, its plan's subgraph requests " +
+          "(captured from Apollo's planner, credentials minted with the gateway's key) sent directly in plan order " +
+          "(sequences wait, parallel fetches overlap: the subgraphs' critical path); p50 of each, difference = the gateway's own cost.",
         '',
         scenarioTable(brigadeRows),
       ].join('\n'),
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
         `${placement} Subscribers in the bench process over loopback, half GraphQL over SSE, half Apollo multipart: ` +
           `${customers} customers each watching myOrderUpdates in several tabs, the rest anonymous drinkStockChanged watchers. ` +
           `One-drink orders placed at ${ordersPerSecond}/s for ${durationS} s; each reaches its customer's tabs and every stock watcher. ` +
-          'Latency: client arrival − the order\'s updatedAt (set by the committing statement; same clock). RSS per 1,000: (gateway RSS with every ' +
+          "Latency: client arrival − the order's updatedAt (set by the committing statement; same clock). RSS per 1,000: (gateway RSS with every " +
           'subscription open − before) / subscriptions × 1,000. CPU per event: gateway CPU time over the load window / events delivered.',
         '',
         liveTable(live),
@@ -279,5 +279,7 @@ main()
   });
 
 function formatLoad(): string {
-  return loadavg().map((n) => n.toFixed(2)).join(', ');
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
 }

@@ -69,7 +69,11 @@ function labelOf(pid: number): string {
   if (args.some((a) => a === 'npm' || a.endsWith('/npm') || a.endsWith('npm-cli.js'))) return 'npm start (npm CLI)';
   if (args.some((a) => basename(a) === 'esbuild')) return 'esbuild (tsx)';
   const script = args.find((a, i) => i > 0 && !a.startsWith('-') && /\.(m?[jt]s)$/.test(a));
-  if (!script) return args.map((a) => basename(a)).join(' ').slice(0, 60);
+  if (!script)
+    return args
+      .map((a) => basename(a))
+      .join(' ')
+      .slice(0, 60);
   const short = script.replace(/^.*?\/((?:gateway|subgraphs|scripts|packages)\/)/, '$1');
   return short.includes('station/') ? `${short} (${stationOf(pid)})` : short;
 }
@@ -163,7 +167,16 @@ async function oneStart(options: {
     const processes = processTree(proc.pid).map((pid) => ({ pid, label: labelOf(pid), rssMb: rssMb(pid) }));
     const totalRssMb = processes.reduce((sum, p) => sum + p.rssMb, 0);
     const stackRssMb = processes.filter((p) => p.label !== 'sh' && !p.label.startsWith('npm start')).reduce((sum, p) => sum + p.rssMb, 0);
-    return { checkout: options.checkout, variant: options.variant, kind: options.kind, firstAnswerMs, cpuMs, processes, totalRssMb, stackRssMb };
+    return {
+      checkout: options.checkout,
+      variant: options.variant,
+      kind: options.kind,
+      firstAnswerMs,
+      cpuMs,
+      processes,
+      totalRssMb,
+      stackRssMb,
+    };
   } finally {
     await proc.stop(15_000);
   }
@@ -173,7 +186,9 @@ export async function runStartupScenario(options: StartupOptions): Promise<Start
   const runs: StartupRun[] = [];
   for (const checkout of options.checkouts) {
     const knowsProcesses = existsSync(join(checkout.dir, 'scripts', 'subgraph-host.ts'));
-    const variants = knowsProcesses ? options.processes.map((n) => ({ name: `START_PROCESSES=${n}`, env: { START_PROCESSES: String(n) } })) : [{ name: 'as is', env: {} }];
+    const variants = knowsProcesses
+      ? options.processes.map((n) => ({ name: `START_PROCESSES=${n}`, env: { START_PROCESSES: String(n) } }))
+      : [{ name: 'as is', env: {} }];
     for (const variant of Array.from({ length: options.repeats }, () => variants).flat()) {
       const dataDir = mkdtempSync(join(tmpdir(), 'brigade-startup-data-'));
       const tmp = mkdtempSync(join(tmpdir(), 'brigade-startup-tmp-'));
@@ -181,14 +196,27 @@ export async function runStartupScenario(options: StartupOptions): Promise<Start
         // A fresh clone has built nothing: every package's compiled output, the composition stamp and the web
         // app's build go, so `npm start` does all of it again.
         if (knowsProcesses) {
-          const projects = ['gateway', 'scripts', ...['packages', 'subgraphs'].flatMap((dir) => readdirSync(join(checkout.dir, dir)).map((name) => join(dir, name)))];
+          const projects = [
+            'gateway',
+            'scripts',
+            ...['packages', 'subgraphs'].flatMap((dir) => readdirSync(join(checkout.dir, dir)).map((name) => join(dir, name))),
+          ];
           for (const output of [...projects.map((project) => join(project, 'dist')), 'clients/web/dist', 'clients/web/dist-server']) {
             rmSync(join(checkout.dir, output), { recursive: true, force: true });
           }
         }
         for (let i = 0; i <= options.warmRuns; i++) {
           const kind = i === 0 ? 'cold' : 'warm';
-          const run = await oneStart({ dir: checkout.dir, dataDir, tmp: options.keepTmp ? undefined : tmp, env: variant.env, timeoutS: options.timeoutS, checkout: checkout.label, variant: variant.name, kind });
+          const run = await oneStart({
+            dir: checkout.dir,
+            dataDir,
+            tmp: options.keepTmp ? undefined : tmp,
+            env: variant.env,
+            timeoutS: options.timeoutS,
+            checkout: checkout.label,
+            variant: variant.name,
+            kind,
+          });
           options.log(
             `startup ${checkout.label} ${variant.name} ${kind}: first menu answer ${(run.firstAnswerMs / 1000).toFixed(1)} s ` +
               `(CPU ${(run.cpuMs / 1000).toFixed(1)} s), ` +
@@ -243,8 +271,17 @@ export function startupSummary(runs: StartupRun[]): string {
   for (const group of groups.values()) {
     const [first] = group as [StartupRun];
     lines.push(
-      `| ${first.checkout} | ${first.variant} | ${first.kind} | ${group.length} | ${stat(group.map((r) => r.firstAnswerMs), seconds)} | ` +
-        `${stat(group.map((r) => r.cpuMs), seconds)} | ${stat(group.map((r) => r.stackRssMb), (n) => `${Math.round(n)} MB`)} |`,
+      `| ${first.checkout} | ${first.variant} | ${first.kind} | ${group.length} | ${stat(
+        group.map((r) => r.firstAnswerMs),
+        seconds,
+      )} | ` +
+        `${stat(
+          group.map((r) => r.cpuMs),
+          seconds,
+        )} | ${stat(
+          group.map((r) => r.stackRssMb),
+          (n) => `${Math.round(n)} MB`,
+        )} |`,
     );
   }
   return lines.join('\n');

@@ -41,7 +41,12 @@ export async function runWorkersScenario(options: {
       log(`workers: ${workers}`);
       const gateway = (await startBrigadeGateway(supergraphPath, await freePort(), { workers }))!;
       try {
-        await waitUntil('gateway', async () => (await postText(gateway.url, REQUEST_BODY)).status === 200, 120_000, () => !gateway.proc.exited);
+        await waitUntil(
+          'gateway',
+          async () => (await postText(gateway.url, REQUEST_BODY)).status === 200,
+          120_000,
+          () => !gateway.proc.exited,
+        );
         row.measurement = await measure({
           url: gateway.url,
           pid: gateway.proc.pid,
@@ -70,11 +75,18 @@ export async function runWorkersScenario(options: {
 
 export function workersTable(rows: WorkersRow[]): string {
   const base = rows.find((r) => r.workers === 1)?.measurement?.median?.rps;
-  const lines = ['| GATEWAY_WORKERS | RPS | × 1 worker | p50 ms | p99 ms | CPU ms / request | peak RSS MB | status |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |'];
+  const lines = [
+    '| GATEWAY_WORKERS | RPS | × 1 worker | p50 ms | p99 ms | CPU ms / request | peak RSS MB | status |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
   for (const row of rows) {
     const m = row.measurement;
     const rps = m?.median?.rps;
-    const status = row.error ? `failed: ${row.error.slice(0, 200)}` : m && m.voidReasons.length > 0 ? `VOID: ${m.voidReasons.join('; ').slice(0, 200)}` : 'ok';
+    const status = row.error
+      ? `failed: ${row.error.slice(0, 200)}`
+      : m && m.voidReasons.length > 0
+        ? `VOID: ${m.voidReasons.join('; ').slice(0, 200)}`
+        : 'ok';
     lines.push(
       `| ${row.workers} | ${rps?.toFixed(1) ?? '—'} | ${rps && base ? `${(rps / base).toFixed(2)}×` : '—'} | ${m?.median?.p50Ms ?? '—'} | ${m?.median?.p99Ms ?? '—'} | ${m?.cpuMsPerRequest?.toFixed(2) ?? '—'} | ${m?.peakRssMb.toFixed(0) ?? '—'} | ${status.replaceAll('|', '/')} |`,
     );

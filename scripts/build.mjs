@@ -115,10 +115,12 @@ export async function buildProject(project) {
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warning',
   });
-  const produced = new Set(entryPoints.flatMap((file) => {
-    const js = relative(project.dir, file).replace(/\.(m?)ts$/, '.$1js');
-    return [js, `${js}.map`];
-  }));
+  const produced = new Set(
+    entryPoints.flatMap((file) => {
+      const js = relative(project.dir, file).replace(/\.(m?)ts$/, '.$1js');
+      return [js, `${js}.map`];
+    }),
+  );
   for (const file of files(project.out)) {
     if (!produced.has(file) && !file.split(/[\\/]/).pop().startsWith('.')) rmSync(join(project.out, file));
   }

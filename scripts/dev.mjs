@@ -50,7 +50,10 @@ for (const project of all) {
     debounce(project.name, () => {
       const started = Date.now();
       buildProject(project).then(
-        (files) => restart(`rebuilt ${project.name} (${files} files, ${Date.now() - started} ms) after ${relative(ROOT, join(project.dir, file))} changed`),
+        (files) =>
+          restart(
+            `rebuilt ${project.name} (${files} files, ${Date.now() - started} ms) after ${relative(ROOT, join(project.dir, file))} changed`,
+          ),
         (error) => console.error(`dev     | ${project.name} does not compile: ${error instanceof Error ? error.message : error}`),
       );
     });

@@ -37,9 +37,7 @@ const { values } = parseArgs({
 
 try {
   const working = workingTreeSubgraphs(resolve(values.config));
-  const subgraphs = values.subgraph
-    ? withOnlySubgraphChanged(working, (s) => gitShow(values.base, s.file), values.subgraph)
-    : working;
+  const subgraphs = values.subgraph ? withOnlySubgraphChanged(working, (s) => gitShow(values.base, s.file), values.subgraph) : working;
   const operations: ClientOperation[] = existsSync(values.operations) ? loadOperationFiles(values.operations) : [];
   if (values.manifest) {
     const manifest = resolve(values.manifest);

@@ -40,7 +40,14 @@ const DEFAULT_WEB_PORT = 4100;
 const webPort = Number(process.env.WEB_PORT ?? DEFAULT_WEB_PORT);
 const webDist = resolve(process.env.WEB_DIST ?? resolve(ROOT, 'clients/web/dist'));
 /** What the web app's bundle is made of: a change to any of these rebuilds it. */
-const WEB_INPUTS = ['clients/web/src', 'clients/web/index.html', 'clients/web/vite.config.ts', 'clients/web/scripts', 'clients/operations', 'supergraph.graphql'];
+const WEB_INPUTS = [
+  'clients/web/src',
+  'clients/web/index.html',
+  'clients/web/vite.config.ts',
+  'clients/web/scripts',
+  'clients/operations',
+  'supergraph.graphql',
+];
 
 const processes = Number(process.env.START_PROCESSES ?? 1);
 if (!Number.isInteger(processes) || processes < 1 || processes > SUBGRAPHS.length) {
@@ -63,7 +70,13 @@ async function composeIfChanged(): Promise<void> {
     const hash = createHash('sha256');
     const yaml = readFileSync(resolve(ROOT, 'supergraph.yaml'), 'utf8');
     const files = [...yaml.matchAll(/^\s*file:\s*(\S+)\s*$/gm)].map((m) => m[1]!);
-    for (const file of ['supergraph.yaml', 'supergraph.graphql', 'subgraphs/station/schema.graphql', 'subgraphs/station/src/stations.ts', ...files]) {
+    for (const file of [
+      'supergraph.yaml',
+      'supergraph.graphql',
+      'subgraphs/station/schema.graphql',
+      'subgraphs/station/src/stations.ts',
+      ...files,
+    ]) {
       const path = resolve(ROOT, file);
       hash.update(`${file}\0${existsSync(path) ? readFileSync(path, 'utf8') : ''}\0`);
     }
@@ -90,7 +103,10 @@ async function composeIfChanged(): Promise<void> {
 function makeClusterTemplateEarly(): void {
   if (process.env.DATABASE_URL) return;
   if (dataDir !== 'memory' && SUBGRAPHS.every((name) => existsSync(join(dataDir, name, 'PG_VERSION')))) return;
-  spawn(process.execPath, [resolve(ROOT, 'packages/platform/dist/db/makeClusterTemplate.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  spawn(process.execPath, [resolve(ROOT, 'packages/platform/dist/db/makeClusterTemplate.js')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 const children = new Map<ServiceName | 'web', ChildProcess>();
@@ -154,7 +170,12 @@ function launchSubgraphs(names: SubgraphName[]): void {
     return;
   }
   const hosted = Object.fromEntries(names.map((name) => [name, serviceEnv(name)]));
-  launch(names.length === SUBGRAPH_ORDER.length ? 'subgraphs' : names.join('+'), [SUBGRAPH_HOST_ENTRY], { HOSTED_SERVICES: JSON.stringify(hosted) }, names);
+  launch(
+    names.length === SUBGRAPH_ORDER.length ? 'subgraphs' : names.join('+'),
+    [SUBGRAPH_HOST_ENTRY],
+    { HOSTED_SERVICES: JSON.stringify(hosted) },
+    names,
+  );
 }
 
 function launchGateway(): void {

@@ -26,7 +26,9 @@ function hostedServices(raw: string | undefined): [SubgraphName, Env][] {
   const entries = Object.entries(parsed as Record<string, Env>);
   const unknown = entries.map(([name]) => name).filter((name) => !(SUBGRAPHS as readonly string[]).includes(name));
   if (entries.length === 0 || unknown.length > 0) {
-    throw new ConfigError(`invalid configuration:\n  HOSTED_SERVICES names ${unknown.join(', ') || 'no service'}; known: ${SUBGRAPHS.join(', ')}`);
+    throw new ConfigError(
+      `invalid configuration:\n  HOSTED_SERVICES names ${unknown.join(', ') || 'no service'}; known: ${SUBGRAPHS.join(', ')}`,
+    );
   }
   return entries as [SubgraphName, Env][];
 }

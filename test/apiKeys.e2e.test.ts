@@ -89,11 +89,19 @@ describe('API keys through the gateway', () => {
       const id = placed.data!.placeOrder.order.id;
       const event = await board.next(10_000);
       expect(event, JSON.stringify(board.results)).not.toBe('end');
-      expect((event as { data: Record<string, any> }).data.orderBoard, JSON.stringify(event)).toEqual({ id, status: 'PLACED', lines: [{ name: 'Coffee', quantity: 1 }] });
+      expect((event as { data: Record<string, any> }).data.orderBoard, JSON.stringify(event)).toEqual({
+        id,
+        status: 'PLACED',
+        lines: [{ name: 'Coffee', quantity: 1 }],
+      });
       board.close();
 
       const stockKey = await createKey(stack, adminToken, { name: `Stock scanner ${transport}`, scopes: ['stock:write'] });
-      const refused = await subscribe(stack.url, { transport, query: 'subscription { orderBoard { id } }', headers: { 'x-api-key': stockKey.secret } });
+      const refused = await subscribe(stack.url, {
+        transport,
+        query: 'subscription { orderBoard { id } }',
+        headers: { 'x-api-key': stockKey.secret },
+      });
       const first = await refused.next(10_000);
       expect(first).not.toBe('end');
       expect((first as GraphQLResult).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
@@ -131,7 +139,7 @@ describe('API keys through the gateway', () => {
     expect(mixed.data!.menu.length).toBeGreaterThan(0);
   });
 
-  it('when a key cancels an order, then orders:manage cancels it as staff would, and a key without it is FORBIDDEN (a customer\'s cancel)', async () => {
+  it("when a key cancels an order, then orders:manage cancels it as staff would, and a key without it is FORBIDDEN (a customer's cancel)", async () => {
     const customer = await stack.signUp();
     const placed = await stack.query(PLACE, {
       token: customer.accessToken,
@@ -184,7 +192,8 @@ describe('API keys through the gateway', () => {
     expect(revoked.data!.revokeApiKey.revokedAt).not.toBeNull();
 
     const restock = { query: 'mutation($id: ID!) { restockDrink(id: $id, quantity: 5) { stock } }', variables: { id: coffee.id } };
-    const stockBefore = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!.menuItem.stock;
+    const stockBefore = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!
+      .menuItem.stock;
     const fetchesBefore = await subgraphFetches(stack);
     const unknown = `brg_${'ab'.repeat(16)}_${'x'.repeat(43)}`;
     for (const [what, secret] of [
@@ -203,7 +212,8 @@ describe('API keys through the gateway', () => {
     expect(codes(both)).toEqual(['BAD_REQUEST']);
 
     expect(await subgraphFetches(stack)).toBe(fetchesBefore);
-    const stockAfter = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!.menuItem.stock;
+    const stockAfter = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!
+      .menuItem.stock;
     expect(stockAfter).toBe(stockBefore);
   });
 

@@ -51,7 +51,9 @@ describe('accounts and sessions through the gateway', () => {
     const payload = created.data!.signUp;
     expect(payload).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email: address, name: 'Ann Lee', roles: ['CUSTOMER'] } });
 
-    const loggedIn = (await stack.query(LOG_IN, { variables: { input: { email: address.toUpperCase(), password: 'correct horse battery' } } })).data!.logIn;
+    const loggedIn = (
+      await stack.query(LOG_IN, { variables: { input: { email: address.toUpperCase(), password: 'correct horse battery' } } })
+    ).data!.logIn;
     expect(loggedIn.user.id).toBe(payload.user.id);
     expect(decodeJwt(loggedIn.accessToken)).toMatchObject({ iss: 'brigade-auth', aud: 'brigade', sub: payload.user.id, scope: '' });
 

@@ -31,14 +31,19 @@ describe('npm run compose', () => {
   it('when two subgraphs disagree, then it prints rover-style errors with codes and exits non-zero', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brigade-compose-'));
     // menu says Money.amount is Int!, this subgraph says String: a type conflict composition must reject.
-    writeFileSync(join(dir, 'broken.graphql'), `
+    writeFileSync(
+      join(dir, 'broken.graphql'),
+      `
       extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@shareable"])
       type Query { price: Money }
       type Money @shareable { amount: String!  currency: String! }
-    `);
+    `,
+    );
     const menuSdl = readFileSync(join(root, 'subgraphs/menu/schema.graphql'), 'utf8');
     writeFileSync(join(dir, 'menu.graphql'), menuSdl);
-    writeFileSync(join(dir, 'supergraph.yaml'), `federation_version: =2.14.4
+    writeFileSync(
+      join(dir, 'supergraph.yaml'),
+      `federation_version: =2.14.4
 subgraphs:
   menu:
     routing_url: http://localhost:4002/graphql
@@ -46,7 +51,8 @@ subgraphs:
   broken:
     routing_url: http://localhost:4999/graphql
     schema: { file: ./broken.graphql }
-`);
+`,
+    );
     const out = join(dir, 'supergraph.graphql');
     const result = await compose(['--config', join(dir, 'supergraph.yaml'), '--output', out]);
     expect(result.code).not.toBe(0);
@@ -57,11 +63,14 @@ subgraphs:
   it('when a subgraph schema is not valid GraphQL, then it names the subgraph and exits non-zero', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brigade-compose-'));
     writeFileSync(join(dir, 'bad.graphql'), 'type Query { oops: }');
-    writeFileSync(join(dir, 'supergraph.yaml'), `subgraphs:
+    writeFileSync(
+      join(dir, 'supergraph.yaml'),
+      `subgraphs:
   bad:
     routing_url: http://localhost:1/graphql
     schema: { file: ./bad.graphql }
-`);
+`,
+    );
     const result = await compose(['--config', join(dir, 'supergraph.yaml'), '--output', join(dir, 'out.graphql')]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/error\[INVALID_GRAPHQL\]: \[bad\]/);

@@ -112,9 +112,7 @@ describe('container image', () => {
     expect(read('deploy/entrypoint.sh')).toContain("'/$mode'");
     // Every workspace manifest is copied before `npm ci`, or the workspace would be missing from the install.
     const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces.flatMap((pattern) =>
-      pattern.endsWith('/*')
-        ? readdirSync(resolve(ROOT, pattern.slice(0, -2))).map((d) => `${pattern.slice(0, -2)}/${d}`)
-        : [pattern],
+      pattern.endsWith('/*') ? readdirSync(resolve(ROOT, pattern.slice(0, -2))).map((d) => `${pattern.slice(0, -2)}/${d}`) : [pattern],
     );
     for (const dir of workspaces.filter((d) => existsSync(resolve(ROOT, d, 'package.json')))) {
       expect(dockerfile, dir).toContain(`COPY ${dir}/package.json ${dir}/`);
@@ -122,7 +120,9 @@ describe('container image', () => {
   });
 
   it('keeps dependencies, data, tests, secrets and git out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['**/node_modules', '.data', '**/test', '.git', 'bench/results', '.env']) {
       expect(ignored, entry).toContain(entry);
     }
@@ -228,7 +228,10 @@ describe('docker-compose.yml', () => {
     const ports = new Map<string, string>(SERVICES.map((s) => [`${s}:${DEFAULT_PORTS[s]}`, s]));
     for (const service of SERVICES) {
       const declared = compose.services[service].environment as Env;
-      const env: Env = { ...dockerfileEnv(), ...Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, interpolate(String(v), dotenv, new Set())])) };
+      const env: Env = {
+        ...dockerfileEnv(),
+        ...Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, interpolate(String(v), dotenv, new Set())])),
+      };
       if (isStation(service)) expect(env.STATION, service).toBe(service);
       const config = await loadServiceConfig(service, env);
       expect(config.production, service).toBe(true);
@@ -236,14 +239,18 @@ describe('docker-compose.yml', () => {
       expect(config.port, service).toBe(DEFAULT_PORTS[service]);
       expect(config.signingKey, service).toEqual(keyring.privateKeys[service]);
       if (service !== 'gateway') {
-        expect(config.databaseUrl, service).toBe(`postgres://${service}:${dotenv[`${service.toUpperCase()}_DB_PASSWORD`]}@postgres:5432/${service}`);
+        expect(config.databaseUrl, service).toBe(
+          `postgres://${service}:${dotenv[`${service.toUpperCase()}_DB_PASSWORD`]}@postgres:5432/${service}`,
+        );
       }
       // Every address the service will call is a compose service on its own port, never a localhost default.
       for (const host of calledHosts(config)) expect(ports.has(host), `${service} calls ${host}`).toBe(true);
     }
     const gateway = await loadServiceConfig('gateway', {
       ...dockerfileEnv(),
-      ...Object.fromEntries(Object.entries<string>(compose.services.gateway.environment).map(([k, v]) => [k, interpolate(v, dotenv, new Set())])),
+      ...Object.fromEntries(
+        Object.entries<string>(compose.services.gateway.environment).map(([k, v]) => [k, interpolate(v, dotenv, new Set())]),
+      ),
     });
     expect(Object.keys(gateway.subgraphUrls).sort()).toEqual([...SUBGRAPHS].sort());
     // Published directly: the socket address is the client's, and a forged X-Forwarded-For buys nothing.
@@ -292,7 +299,11 @@ describe('deploy/k8s', () => {
   });
 
   it('deploys every service with the right port, probes, resources and a locked-down container', () => {
-    expect(of('Deployment').map((d) => d.metadata.name).sort()).toEqual([...SERVICES, 'web'].sort());
+    expect(
+      of('Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual([...SERVICES, 'web'].sort());
     const web = named('Deployment', 'web').spec.template.spec;
     expect(web.containers[0].args).toEqual(['web']);
     expect(web.containers[0].ports).toEqual([{ name: 'http', containerPort: WEB_PORT }]);
@@ -368,13 +379,17 @@ describe('deploy/k8s', () => {
     });
     // Behind the Ingress controller: the client is the address it appends to X-Forwarded-For, or every client
     // would share the controller's per-IP budget.
-    const gatewayConfig = (await loadServiceConfig('gateway', podEnv('gateway', keyring))) as unknown as { protection: { rateLimit: { trustProxy: boolean } } };
+    const gatewayConfig = (await loadServiceConfig('gateway', podEnv('gateway', keyring))) as unknown as {
+      protection: { rateLimit: { trustProxy: boolean } };
+    };
     expect(gatewayConfig.protection.rateLimit.trustProxy).toBe(true);
     const gateway = await loadServiceConfig('gateway', podEnv('gateway', keyring));
     expect(gateway.protection.persisted).toMatchObject({ manifestPath: IMAGE_MANIFEST, enforce: true });
 
     const policies = of('NetworkPolicy');
-    expect(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress)).toBe(true);
+    expect(
+      policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress),
+    ).toBe(true);
     for (const subgraph of SUBGRAPHS) {
       const admitted = policies
         .filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === subgraph)

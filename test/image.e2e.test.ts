@@ -100,7 +100,10 @@ describe('the container image, run without Docker', () => {
       if (name === 'ADMIN_EMAIL') return 'admin@example.com';
       return `secret-${name.toLowerCase().replaceAll('_', '-')}-0123456789`;
     };
-    const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<ServiceName, number>;
+    const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<
+      ServiceName,
+      number
+    >;
     // The image's build stage writes the web app's manifest, which compose hands the gateway as its safelist.
     const manifest = join(work, 'persisted-query-manifest.json');
     const operations = await buildManifest();
@@ -109,7 +112,12 @@ describe('the container image, run without Docker', () => {
     const tag = `img${process.pid}`;
 
     const envFor = (service: ServiceName): Env => {
-      const env: Env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...dockerfileEnv(), DATA_DIR: join(work, 'data'), NODE_OPTIONS: `--import=${join(work, 'guard.mjs')}` };
+      const env: Env = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...dockerfileEnv(),
+        DATA_DIR: join(work, 'data'),
+        NODE_OPTIONS: `--import=${join(work, 'guard.mjs')}`,
+      };
       for (const [name, raw] of Object.entries(compose.services[service]!.environment)) {
         let value = interpolate(String(raw), secret);
         // compose's service names resolve only inside its network: here they are local ports.
@@ -175,6 +183,9 @@ describe('the container image, run without Docker', () => {
     });
     expect(Object.fromEntries(await Promise.all(exits))).toEqual(Object.fromEntries(SERVICES.map((s) => [s, 0])));
 
-    await dropSchemas(process.env.TEST_DATABASE_URL, SUBGRAPHS.map((service) => `${tag}_${service}`));
+    await dropSchemas(
+      process.env.TEST_DATABASE_URL,
+      SUBGRAPHS.map((service) => `${tag}_${service}`),
+    );
   }, 360_000);
 });

@@ -32,7 +32,9 @@ describe('npm run keys', () => {
   const env = parseEnvFile(run());
 
   it('sets every variable docker-compose.yml requires', () => {
-    const required = new Set([...readFileSync(resolve(ROOT, 'docker-compose.yml'), 'utf8').matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]!));
+    const required = new Set(
+      [...readFileSync(resolve(ROOT, 'docker-compose.yml'), 'utf8').matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]!),
+    );
     expect(required.size).toBeGreaterThan(10);
     for (const name of required) expect(env[name], name).toMatch(/\S/);
   });

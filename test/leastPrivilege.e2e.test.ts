@@ -27,17 +27,30 @@ describe('least privilege between services', () => {
   it('when a credential minted by orders claims users:manage, then auth refuses it: auth trusts the gateway alone', async () => {
     const admin = await stack.logIn(stack.admin.email, stack.admin.password);
     const grant = 'mutation($id: ID!) { grantRole(userId: $id, role: ADMIN) { id roles } }';
-    const forged = await signCredential(stack.keyring.privateKeys.orders, 'orders', 'auth', { sub: admin.id, scope: 'users:manage', roles: ['ADMIN'] });
+    const forged = await signCredential(stack.keyring.privateKeys.orders, 'orders', 'auth', {
+      sub: admin.id,
+      scope: 'users:manage',
+      roles: ['ADMIN'],
+    });
     const refused = await direct(stack, 'auth', forged, grant, { id: admin.id });
     expect(refused.status).toBe(401);
     expect(codes(refused.body)).toEqual(['UNAUTHENTICATED']);
     const user = await stack.signUp();
-    const me = await direct(stack, 'auth', await new CredentialMinter('orders', stack.keyring.privateKeys.orders).mint('auth', userViewer(user.id, '')), '{ me { id } }');
+    const me = await direct(
+      stack,
+      'auth',
+      await new CredentialMinter('orders', stack.keyring.privateKeys.orders).mint('auth', userViewer(user.id, '')),
+      '{ me { id } }',
+    );
     expect(me.status).toBe(401);
   });
 
   it('when a service other than the gateway presents end-user scopes, then they are not believed', async () => {
-    const forged = await signCredential(stack.keyring.privateKeys.orders, 'orders', 'bar', { sub: 'someone', scope: 'stock:write', roles: ['ADMIN'] });
+    const forged = await signCredential(stack.keyring.privateKeys.orders, 'orders', 'bar', {
+      sub: 'someone',
+      scope: 'stock:write',
+      roles: ['ADMIN'],
+    });
     const verifier = new CredentialVerifier('bar', stack.keyring.trusted, ['gateway', 'orders']);
     const { viewer, issuer } = await verifier.verify(forged);
     expect(issuer).toBe('orders');
@@ -52,21 +65,31 @@ describe('least privilege between services', () => {
   it('when orders calls a station field it is not declared for (restock, even claiming stock:write), then FORBIDDEN and stock is unchanged', async () => {
     const restock = 'mutation($id: ID!) { restockDrink(id: $id, quantity: 5) { stock } }';
     const forged = await signCredential(stack.keyring.privateKeys.orders, 'orders', 'bar', { sub: 'someone', scope: 'stock:write' });
-    const before = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!.menuItem.stock;
+    const before = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!.menuItem
+      .stock;
     const result = await direct(stack, 'bar', forged, restock, { id: coffee.id });
     expect(codes(result.body)).toEqual(['FORBIDDEN']);
-    const after = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!.menuItem.stock;
+    const after = (await stack.query('query($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: coffee.id } })).data!.menuItem
+      .stock;
     expect(after).toBe(before);
   });
 
   it('when a station calls menu, then its existence check answers and the orders-only batch lookup is FORBIDDEN', async () => {
     const bar = new CredentialMinter('bar', stack.keyring.privateKeys.bar);
-    const item = await direct(stack, 'menu', await bar.mint('menu'), 'query($id: ID!) { menuItem(id: $id) { __typename } }', { id: coffee.id });
+    const item = await direct(stack, 'menu', await bar.mint('menu'), 'query($id: ID!) { menuItem(id: $id) { __typename } }', {
+      id: coffee.id,
+    });
     expect(item.body.data.menuItem).toEqual({ __typename: 'Drink' });
-    const batch = await direct(stack, 'menu', await bar.mint('menu'), 'query($ids: [ID!]!) { menuItemsByIds(ids: $ids) { id } }', { ids: [coffee.id] });
+    const batch = await direct(stack, 'menu', await bar.mint('menu'), 'query($ids: [ID!]!) { menuItemsByIds(ids: $ids) { id } }', {
+      ids: [coffee.id],
+    });
     expect(codes(batch.body)).toEqual(['FORBIDDEN']);
-    const create = await direct(stack, 'menu', await signCredential(stack.keyring.privateKeys.bar, 'bar', 'menu', { sub: 'x', scope: 'menu:write' }),
-      'mutation { createMenuItem(input: { name: "Sneaky", price: 1, category: MEAL }) { id } }');
+    const create = await direct(
+      stack,
+      'menu',
+      await signCredential(stack.keyring.privateKeys.bar, 'bar', 'menu', { sub: 'x', scope: 'menu:write' }),
+      'mutation { createMenuItem(input: { name: "Sneaky", price: 1, category: MEAL }) { id } }',
+    );
     expect(codes(create.body)).toEqual(['FORBIDDEN']);
   });
 

@@ -19,8 +19,25 @@ const PLACE = /* GraphQL */ `
   mutation ($input: PlaceOrderInput!) {
     placeOrder(input: $input) {
       __typename
-      ... on OrderPlaced { order { id status lines { quantity menuItem { id } } } }
-      ... on OrderRejected { reason lines { menuItemId reason } }
+      ... on OrderPlaced {
+        order {
+          id
+          status
+          lines {
+            quantity
+            menuItem {
+              id
+            }
+          }
+        }
+      }
+      ... on OrderRejected {
+        reason
+        lines {
+          menuItemId
+          reason
+        }
+      }
     }
   }
 `;
@@ -57,7 +74,8 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
   };
 
   const logIn = async (email: string, password: string) =>
-    (await data(`mutation ($i: LogInInput!) { logIn(input: $i) { accessToken user { id } } }`, { variables: { i: { email, password } } })).logIn as {
+    (await data(`mutation ($i: LogInInput!) { logIn(input: $i) { accessToken user { id } } }`, { variables: { i: { email, password } } }))
+      .logIn as {
       accessToken: string;
       user: { id: string };
     };
@@ -71,15 +89,21 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
       })
     ).signUp as { accessToken: string; user: { id: string } };
     if (role === 'CUSTOMER') return created.accessToken;
-    await data(`mutation ($id: ID!) { grantRole(userId: $id, role: STAFF) { id } }`, { variables: { id: created.user.id }, token: adminToken });
+    await data(`mutation ($id: ID!) { grantRole(userId: $id, role: STAFF) { id } }`, {
+      variables: { id: created.user.id },
+      token: adminToken,
+    });
     return (await logIn(email, password)).accessToken;
   };
 
   /** A new pastry restocked to `quantity`: each scenario races for its own item. */
   const newItem = async (quantity: number) => {
-    const { createMenuItem } = await data(`mutation { createMenuItem(input: { name: "Scale-out tart ${run}", price: 300, category: DESSERT }) { id } }`, {
-      token: adminToken,
-    });
+    const { createMenuItem } = await data(
+      `mutation { createMenuItem(input: { name: "Scale-out tart ${run}", price: 300, category: DESSERT }) { id } }`,
+      {
+        token: adminToken,
+      },
+    );
     const { restockPastry } = await data(`mutation ($id: ID!, $q: Int!) { restockPastry(id: $id, quantity: $q) { stock } }`, {
       variables: { id: createMenuItem.id, q: quantity },
       token: staffToken,
@@ -88,7 +112,8 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
     return createMenuItem.id as string;
   };
 
-  const stockOf = async (id: string) => (await data(`query ($id: ID!) { menuItem(id: $id) { stock } }`, { variables: { id } })).menuItem.stock as number;
+  const stockOf = async (id: string) =>
+    (await data(`query ($id: ID!) { menuItem(id: $id) { stock } }`, { variables: { id } })).menuItem.stock as number;
 
   /**
    * placeOrder as a careful client behind a load balancer does it: a 502 (the replica died with the request)
@@ -117,13 +142,17 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
     let after: string | null = null;
     for (;;) {
       const page: any = (
-        await data(`query ($after: String) { orders(first: 100, after: $after) { edges { node { id status lines { quantity menuItem { id } } } } pageInfo { hasNextPage endCursor } } }`, {
-          variables: { after },
-          token: staffToken,
-        })
+        await data(
+          `query ($after: String) { orders(first: 100, after: $after) { edges { node { id status lines { quantity menuItem { id } } } } pageInfo { hasNextPage endCursor } } }`,
+          {
+            variables: { after },
+            token: staffToken,
+          },
+        )
       ).orders;
       for (const { node } of page.edges) {
-        for (const line of node.lines) if (line.menuItem.id === menuItemId) found.push({ id: node.id, status: node.status, quantity: line.quantity });
+        for (const line of node.lines)
+          if (line.menuItem.id === menuItemId) found.push({ id: node.id, status: node.status, quantity: line.quantity });
       }
       if (!page.pageInfo.hasNextPage) return found;
       after = page.pageInfo.endCursor;

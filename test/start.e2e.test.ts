@@ -89,7 +89,11 @@ describe('npm start', () => {
     // The gateway's development CORS lets the app's origin call it.
     const preflight = await fetch(gateway, {
       method: 'OPTIONS',
-      headers: { origin: new URL(web).origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization, accept' },
+      headers: {
+        origin: new URL(web).origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization, accept',
+      },
     });
     expect(preflight.headers.get('access-control-allow-origin')).toBe(new URL(web).origin);
     const menu = await client.query('{ menu { name stock available } }');
@@ -100,13 +104,15 @@ describe('npm start', () => {
     });
     expect(restock.data?.restockDrink.stock).toBe(before + 5);
     expect(await stop(first.child)).toBe(0);
-    for (const service of SERVICES) await expect(fetch(`http://127.0.0.1:${env[`${service.toUpperCase()}_PORT`]}/health`), service).rejects.toThrow();
+    for (const service of SERVICES)
+      await expect(fetch(`http://127.0.0.1:${env[`${service.toUpperCase()}_PORT`]}/health`), service).rejects.toThrow();
 
     const second = await start(env);
     running = second.child;
     expect(await coffeeStock()).toBe(before + 5);
     expect(await stop(second.child)).toBe(0);
-    for (const service of SERVICES) await expect(fetch(`http://127.0.0.1:${env[`${service.toUpperCase()}_PORT`]}/health`), service).rejects.toThrow();
+    for (const service of SERVICES)
+      await expect(fetch(`http://127.0.0.1:${env[`${service.toUpperCase()}_PORT`]}/health`), service).rejects.toThrow();
     running = undefined;
   }, 300_000);
 });

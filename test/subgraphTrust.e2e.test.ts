@@ -52,12 +52,27 @@ describe('subgraphs called directly, bypassing the gateway', () => {
 
   const refusals: [string, (stack: Stack) => Promise<string | undefined>][] = [
     ['no credential', async () => undefined],
-    ['a forged credential (gateway-named key nobody trusts)', async () => `Bearer ${await new CredentialMinter('gateway', (await generateServiceKey('gateway')).privateJwk).mint('bar')}`],
+    [
+      'a forged credential (gateway-named key nobody trusts)',
+      async () => `Bearer ${await new CredentialMinter('gateway', (await generateServiceKey('gateway')).privateJwk).mint('bar')}`,
+    ],
     ['a user’s access token', async (stack) => `Bearer ${(await stack.userWithRole('STAFF')).accessToken}`],
-    ['a credential minted for another subgraph', async (stack) => `Bearer ${await new CredentialMinter('gateway', stack.keyring.privateKeys.gateway).mint('menu')}`],
-    ['an expired credential', async (stack) => `Bearer ${await signCredential(stack.keyring.privateKeys.gateway, 'gateway', 'bar', { issuedAgoS: 600 })}`],
-    ['a credential signed with another service’s key', async (stack) => `Bearer ${await signCredential(stack.keyring.privateKeys.menu, 'gateway', 'bar')}`],
-    ['a credential from a service bar does not trust as a caller', async (stack) => `Bearer ${await new CredentialMinter('auth', stack.keyring.privateKeys.auth).mint('bar')}`],
+    [
+      'a credential minted for another subgraph',
+      async (stack) => `Bearer ${await new CredentialMinter('gateway', stack.keyring.privateKeys.gateway).mint('menu')}`,
+    ],
+    [
+      'an expired credential',
+      async (stack) => `Bearer ${await signCredential(stack.keyring.privateKeys.gateway, 'gateway', 'bar', { issuedAgoS: 600 })}`,
+    ],
+    [
+      'a credential signed with another service’s key',
+      async (stack) => `Bearer ${await signCredential(stack.keyring.privateKeys.menu, 'gateway', 'bar')}`,
+    ],
+    [
+      'a credential from a service bar does not trust as a caller',
+      async (stack) => `Bearer ${await new CredentialMinter('auth', stack.keyring.privateKeys.auth).mint('bar')}`,
+    ],
   ];
 
   it.each(refusals)('when %s is sent, then _service, _entities and restock are refused with 401', async (_name, credential) => {

@@ -2,7 +2,15 @@
  * Live updates through the gateway, whole stack, over both transports clients use: GraphQL over SSE
  * (graphql-sse's distinct connections) and Apollo's multipart subscription protocol.
  */
-import { startStack, subscribe, type LiveResult, type LiveStream, type LiveTransport, type SignedInUser, type Stack } from '@brigade/testing';
+import {
+  startStack,
+  subscribe,
+  type LiveResult,
+  type LiveStream,
+  type LiveTransport,
+  type SignedInUser,
+  type Stack,
+} from '@brigade/testing';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import type { JWK } from 'jose';
 import { appendFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,12 +22,31 @@ import { newSigningKey, signAccessToken, signCredential } from './support/tokens
 
 const PLACE = /* GraphQL */ `
   mutation ($input: PlaceOrderInput!) {
-    placeOrder(input: $input) { __typename ... on OrderPlaced { order { id status version } } }
+    placeOrder(input: $input) {
+      __typename
+      ... on OrderPlaced {
+        order {
+          id
+          status
+          version
+        }
+      }
+    }
   }
 `;
 const ORDER_UPDATED = /* GraphQL */ `
   subscription ($id: ID!) {
-    orderUpdated(id: $id) { id status version lines { quantity menuItem { name } } }
+    orderUpdated(id: $id) {
+      id
+      status
+      version
+      lines {
+        quantity
+        menuItem {
+          name
+        }
+      }
+    }
   }
 `;
 const MY_ORDERS = 'subscription { myOrderUpdates { id status version } }';
@@ -64,7 +91,11 @@ describe('live updates through the gateway', () => {
   const supergraphPath = join(folder, 'supergraph.graphql');
   copyFileSync(fileURLToPath(new URL('../supergraph.graphql', import.meta.url)), supergraphPath);
 
-  const live = async (transport: LiveTransport, query: string, options: { token?: string; variables?: Record<string, unknown>; method?: 'GET' | 'POST' } = {}) => {
+  const live = async (
+    transport: LiveTransport,
+    query: string,
+    options: { token?: string; variables?: Record<string, unknown>; method?: 'GET' | 'POST' } = {},
+  ) => {
     const stream = await subscribe(stack.url, { transport, query, ...options });
     open.push(stream);
     return stream;
@@ -99,7 +130,13 @@ describe('live updates through the gateway', () => {
       serviceEnv: {
         auth: { AUTH_SIGNING_KEY: JSON.stringify(authKey) },
         bar: { RESERVATION_TTL_MS: String(RESERVATION_TTL_MS), RESERVATION_SWEEP_MS: '200' },
-        gateway: { SUPERGRAPH_PATH: supergraphPath, SUBSCRIPTIONS_PER_VIEWER: '6', SUBSCRIPTION_HEARTBEAT_MS: '1000', RATE_LIMIT_USER: '100000', RATE_LIMIT_IP: '100000' },
+        gateway: {
+          SUPERGRAPH_PATH: supergraphPath,
+          SUBSCRIPTIONS_PER_VIEWER: '6',
+          SUBSCRIPTION_HEARTBEAT_MS: '1000',
+          RATE_LIMIT_USER: '100000',
+          RATE_LIMIT_IP: '100000',
+        },
       },
     });
     staff = await stack.userWithRole('STAFF');
@@ -114,9 +151,12 @@ describe('live updates through the gateway', () => {
   });
 
   describe.each(['sse', 'multipart'] as const)('over %s', (transport) => {
-    it("when the owner subscribes to orderUpdated, then the first event is the order now (menu items named), then each change as staff advances it", async () => {
+    it('when the owner subscribes to orderUpdated, then the first event is the order now (menu items named), then each change as staff advances it', async () => {
       const customer = await stack.signUp();
-      const order = await place(customer.accessToken, [['Coffee', 2], ['Pasta', 1]]);
+      const order = await place(customer.accessToken, [
+        ['Coffee', 2],
+        ['Pasta', 1],
+      ]);
       const stream = await live(transport, ORDER_UPDATED, { token: customer.accessToken, variables: { id: order.id } });
       expect(stream.status).toBe(200);
 
@@ -148,7 +188,10 @@ describe('live updates through the gateway', () => {
       const customer = await stack.signUp();
       const stream = await live(transport, BOARD, { token: staff.accessToken, variables: { station: 'BAR' } });
       const food = await place(customer.accessToken, [['Pizza', 1]]);
-      const drink = await place(customer.accessToken, [['Wine', 1], ['Steak', 1]]);
+      const drink = await place(customer.accessToken, [
+        ['Wine', 1],
+        ['Steak', 1],
+      ]);
       const event = (await nextData(stream)).orderBoard;
       expect(event.id).toBe(drink.id);
       expect(event.lines.map((l: { menuItem: { name: string } }) => l.menuItem.name).sort()).toEqual(['Steak', 'Wine']);
@@ -173,7 +216,7 @@ describe('live updates through the gateway', () => {
       await expectRefused(stream, 'UNAUTHENTICATED');
     });
 
-    it("when a customer subscribes to the staff board, then FORBIDDEN and the end", async () => {
+    it('when a customer subscribes to the staff board, then FORBIDDEN and the end', async () => {
       const customer = await stack.signUp();
       await expectRefused(await live(transport, BOARD, { token: customer.accessToken }), 'FORBIDDEN');
     });
@@ -204,7 +247,8 @@ describe('live updates through the gateway', () => {
     const customer = await stack.signUp();
     const stream = await live('sse', DRINK_STOCK, { method: 'GET' });
     const level = async () =>
-      (await stack.query('query ($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: items.Soda } })).data!.menuItem.stock as number;
+      (await stack.query('query ($id: ID!) { menuItem(id: $id) { stock } }', { variables: { id: items.Soda } })).data!.menuItem
+        .stock as number;
     const start = await level();
     const next = async () => {
       for (;;) {
@@ -254,7 +298,16 @@ describe('live updates through the gateway', () => {
       .subscribe({
         query: gql`
           subscription Watch($id: ID!) {
-            orderUpdated(id: $id) { id status version lines { menuItem { name } } }
+            orderUpdated(id: $id) {
+              id
+              status
+              version
+              lines {
+                menuItem {
+                  name
+                }
+              }
+            }
           }
         `,
         variables: { id: order.id },
@@ -302,7 +355,9 @@ describe('live updates through the gateway', () => {
     ];
     await nextData(streams[0]!);
     await nextData(streams[1]!);
-    const gateway = stack.services.gateway.app as unknown as { subscriptions: { stats(): { open: number; upstreams: number; timers: number } } };
+    const gateway = stack.services.gateway.app as unknown as {
+      subscriptions: { stats(): { open: number; upstreams: number; timers: number } };
+    };
     expect(gateway.subscriptions.stats().open).toBeGreaterThanOrEqual(5);
     for (const s of [...open]) s.close();
     await until(() => {

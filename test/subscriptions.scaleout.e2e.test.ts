@@ -52,7 +52,11 @@ describe.skipIf(!DATABASE_URL)('live updates across replicas on PostgreSQL', () 
     const coffee = (menu.data!.menu as { id: string; name: string }[]).find((m) => m.name === 'Coffee')!;
 
     for (const transport of ['sse', 'multipart'] as const) {
-      const mine = await subscribe(stack.url, { transport, token: customer.accessToken, query: 'subscription { myOrderUpdates { id status version } }' });
+      const mine = await subscribe(stack.url, {
+        transport,
+        token: customer.accessToken,
+        query: 'subscription { myOrderUpdates { id status version } }',
+      });
       const board = await subscribe(stack.url, {
         transport,
         token: staff.accessToken,

@@ -25,9 +25,21 @@ const CASES: Record<string, Case> = {
   'menuItem(id)': { who: 'anonymous', query: 'query($id: ID!) { menuItem(id: $id) { id } }', variables: (b) => ({ id: ok(b, coffee.id) }) },
   'user(id)': { who: 'admin', query: 'query($id: ID!) { user(id: $id) { id } }', variables: (b) => ({ id: ok(b, randomUUID()) }) },
   'order(id)': { who: 'customer', query: 'query($id: ID!) { order(id: $id) { id } }', variables: (b) => ({ id: ok(b, randomUUID()) }) },
-  'myOrders(after)': { who: 'customer', query: 'query($a: String) { myOrders(after: $a) { edges { cursor } } }', variables: (b) => ({ a: ok(b, 'x') }) },
-  'orders(after)': { who: 'admin', query: 'query($a: String) { orders(after: $a) { edges { cursor } } }', variables: (b) => ({ a: ok(b, 'x') }) },
-  'me.orders(after)': { who: 'customer', query: 'query($a: String) { me { orders(after: $a) { edges { cursor } } } }', variables: (b) => ({ a: ok(b, 'x') }) },
+  'myOrders(after)': {
+    who: 'customer',
+    query: 'query($a: String) { myOrders(after: $a) { edges { cursor } } }',
+    variables: (b) => ({ a: ok(b, 'x') }),
+  },
+  'orders(after)': {
+    who: 'admin',
+    query: 'query($a: String) { orders(after: $a) { edges { cursor } } }',
+    variables: (b) => ({ a: ok(b, 'x') }),
+  },
+  'me.orders(after)': {
+    who: 'customer',
+    query: 'query($a: String) { me { orders(after: $a) { edges { cursor } } } }',
+    variables: (b) => ({ a: ok(b, 'x') }),
+  },
   'signUp(email)': {
     who: 'anonymous',
     query: 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }',
@@ -36,19 +48,45 @@ const CASES: Record<string, Case> = {
   'signUp(password)': {
     who: 'anonymous',
     query: 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }',
-    variables: (b) => ({ i: { email: `${randomUUID()}@x.test`, password: ok(b && `${b}-long-enough`, 'long-enough-password'), name: 'N' } }),
+    variables: (b) => ({
+      i: { email: `${randomUUID()}@x.test`, password: ok(b && `${b}-long-enough`, 'long-enough-password'), name: 'N' },
+    }),
   },
   'signUp(name)': {
     who: 'anonymous',
     query: 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }',
     variables: (b) => ({ i: { email: `${randomUUID()}@x.test`, password: 'long-enough-password', name: ok(b, 'N') } }),
   },
-  'refreshToken(refreshToken)': { who: 'anonymous', query: 'mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', variables: (b) => ({ t: ok(b, 'x') }) },
-  'logOut(refreshToken)': { who: 'anonymous', query: 'mutation($t: String!) { logOut(refreshToken: $t) }', variables: (b) => ({ t: ok(b, 'x') }) },
-  'grantRole(userId)': { who: 'admin', query: 'mutation($u: ID!) { grantRole(userId: $u, role: STAFF) { id } }', variables: (b) => ({ u: ok(b, randomUUID()) }) },
-  'restockDrink(id)': { who: 'admin', query: 'mutation($id: ID!) { restockDrink(id: $id, quantity: 1) { id } }', variables: (b) => ({ id: ok(b, coffee.id) }) },
-  'restockDish(id)': { who: 'admin', query: 'mutation($id: ID!) { restockDish(id: $id, quantity: 1) { id } }', variables: (b) => ({ id: ok(b, randomUUID()) }) },
-  'restockPastry(id)': { who: 'admin', query: 'mutation($id: ID!) { restockPastry(id: $id, quantity: 1) { id } }', variables: (b) => ({ id: ok(b, randomUUID()) }) },
+  'refreshToken(refreshToken)': {
+    who: 'anonymous',
+    query: 'mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }',
+    variables: (b) => ({ t: ok(b, 'x') }),
+  },
+  'logOut(refreshToken)': {
+    who: 'anonymous',
+    query: 'mutation($t: String!) { logOut(refreshToken: $t) }',
+    variables: (b) => ({ t: ok(b, 'x') }),
+  },
+  'grantRole(userId)': {
+    who: 'admin',
+    query: 'mutation($u: ID!) { grantRole(userId: $u, role: STAFF) { id } }',
+    variables: (b) => ({ u: ok(b, randomUUID()) }),
+  },
+  'restockDrink(id)': {
+    who: 'admin',
+    query: 'mutation($id: ID!) { restockDrink(id: $id, quantity: 1) { id } }',
+    variables: (b) => ({ id: ok(b, coffee.id) }),
+  },
+  'restockDish(id)': {
+    who: 'admin',
+    query: 'mutation($id: ID!) { restockDish(id: $id, quantity: 1) { id } }',
+    variables: (b) => ({ id: ok(b, randomUUID()) }),
+  },
+  'restockPastry(id)': {
+    who: 'admin',
+    query: 'mutation($id: ID!) { restockPastry(id: $id, quantity: 1) { id } }',
+    variables: (b) => ({ id: ok(b, randomUUID()) }),
+  },
   'createMenuItem(name)': {
     who: 'admin',
     query: 'mutation($i: CreateMenuItemInput!) { createMenuItem(input: $i) { id } }',
@@ -84,8 +122,16 @@ const CASES: Record<string, Case> = {
     query: 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename } }',
     variables: (b) => ({ i: { lines: [{ menuItemId: coffee.id, quantity: 1 }], idempotencyKey: ok(b, randomUUID()) } }),
   },
-  'cancelOrder(id)': { who: 'customer', query: 'mutation($id: ID!) { cancelOrder(id: $id) { id } }', variables: (b) => ({ id: ok(b, randomUUID()) }) },
-  'advanceOrder(id)': { who: 'admin', query: 'mutation($id: ID!) { advanceOrder(id: $id, status: PREPARING) { id } }', variables: (b) => ({ id: ok(b, randomUUID()) }) },
+  'cancelOrder(id)': {
+    who: 'customer',
+    query: 'mutation($id: ID!) { cancelOrder(id: $id) { id } }',
+    variables: (b) => ({ id: ok(b, randomUUID()) }),
+  },
+  'advanceOrder(id)': {
+    who: 'admin',
+    query: 'mutation($id: ID!) { advanceOrder(id: $id, status: PREPARING) { id } }',
+    variables: (b) => ({ id: ok(b, randomUUID()) }),
+  },
 };
 
 describe('text inputs with NUL or unpaired surrogates (production)', () => {
@@ -102,15 +148,18 @@ describe('text inputs with NUL or unpaired surrogates (production)', () => {
   const run = (c: Case, bad: string | undefined) =>
     stack.query(c.query, { variables: c.variables(bad), ...(tokens[c.who] ? { token: tokens[c.who]! } : {}) });
 
-  it.each(Object.keys(CASES))('when %s gets bad text, then BAD_USER_INPUT naming nothing internal, never a database error', async (name) => {
-    const c = CASES[name]!;
-    for (const [, bad] of BAD) {
-      const result = await run(c, bad);
-      const codes = result.errors?.map((e) => e.extensions?.code);
-      expect(codes, `${name} ${JSON.stringify(result.errors)}`).toEqual(['BAD_USER_INPUT']);
-      expect(JSON.stringify(result.errors)).not.toMatch(/byte sequence|UTF8|encoding|stack/i);
-    }
-  });
+  it.each(Object.keys(CASES))(
+    'when %s gets bad text, then BAD_USER_INPUT naming nothing internal, never a database error',
+    async (name) => {
+      const c = CASES[name]!;
+      for (const [, bad] of BAD) {
+        const result = await run(c, bad);
+        const codes = result.errors?.map((e) => e.extensions?.code);
+        expect(codes, `${name} ${JSON.stringify(result.errors)}`).toEqual(['BAD_USER_INPUT']);
+        expect(JSON.stringify(result.errors)).not.toMatch(/byte sequence|UTF8|encoding|stack/i);
+      }
+    },
+  );
 
   it.each(['email', 'password'])('when logIn gets bad text in its %s, then the very error of a wrong password', async (field) => {
     const query = 'mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }';
@@ -119,7 +168,11 @@ describe('text inputs with NUL or unpaired surrogates (production)', () => {
     for (const [, bad] of BAD) {
       const input = { email: stack.admin.email, password: stack.admin.password, [field]: field === 'email' ? `${bad}@x.test` : bad };
       const result = await stack.query(query, { variables: { i: input } });
-      expect({ status: result.status, data: result.data, errors: result.errors }).toEqual({ status: wrong.status, data: wrong.data, errors: wrong.errors });
+      expect({ status: result.status, data: result.data, errors: result.errors }).toEqual({
+        status: wrong.status,
+        data: wrong.data,
+        errors: wrong.errors,
+      });
     }
   });
 

@@ -3,13 +3,7 @@ import { startStack, type Stack } from '@brigade/testing';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  hs256WithPublicKey,
-  newSigningKey,
-  signAccessToken,
-  standardClaims,
-  unsignedToken,
-} from './support/tokens.js';
+import { hs256WithPublicKey, newSigningKey, signAccessToken, standardClaims, unsignedToken } from './support/tokens.js';
 
 const ME = '{ me { id } }';
 const SIGN_UP = 'mutation($input: SignUpInput!) { signUp(input: $input) { user { id } } }';
@@ -49,7 +43,10 @@ describe('access tokens at the gateway', () => {
     const attacks: [string, (ctx: { key: JWK; publicJwk: JWK; stack: Stack }) => Promise<string>][] = [
       ['wrong signature (other key, same kid)', async ({ key }) => signAccessToken(await newSigningKey(key.kid!))],
       ['alg none', async ({ key }) => `Bearer ${unsignedToken(standardClaims(randomUUID(), 'users:manage'), key.kid!)}`],
-      ['HS256 signed with the public key', async ({ publicJwk }) => `Bearer ${await hs256WithPublicKey(publicJwk, standardClaims(randomUUID()))}`],
+      [
+        'HS256 signed with the public key',
+        async ({ publicJwk }) => `Bearer ${await hs256WithPublicKey(publicJwk, standardClaims(randomUUID()))}`,
+      ],
       ['expired', async ({ key }) => signAccessToken(key, { expiresIn: -3600 })],
       ['no exp', async ({ key }) => signAccessToken(key, { expiresIn: null })],
       ['wrong iss', async ({ key }) => signAccessToken(key, { iss: 'evil-auth' })],

@@ -31,7 +31,13 @@ const apollo: GatewayCandidate = {
   id: 'apollo',
   label: 'plain @apollo/gateway + @apollo/server',
   start: async (context) =>
-    startTsServer(context, 'apollo-gateway', 'bench/guild/apollo-baseline.ts', ['--supergraph', context.supergraphPath], 'defaults, static supergraph'),
+    startTsServer(
+      context,
+      'apollo-gateway',
+      'bench/guild/apollo-baseline.ts',
+      ['--supergraph', context.supergraphPath],
+      'defaults, static supergraph',
+    ),
 };
 
 function hive(jit: boolean): GatewayCandidate {
@@ -48,8 +54,19 @@ function hive(jit: boolean): GatewayCandidate {
       const args = [bin, 'supergraph', context.supergraphPath, '--host', '127.0.0.1', '--port', String(context.port), '--fork', '1'];
       if (jit) args.push('--jit');
       // Its own scratch cwd, so no gateway.config file of the repo is picked up.
-      const proc = startProcess({ name: `hive${jit ? '-jit' : ''}`, command: process.execPath, args, cpus: context.cpus, cwd: context.workDir, env: productionEnv() });
-      return { url: `http://127.0.0.1:${context.port}/graphql`, proc, description: `${HIVE_GATEWAY.version} --fork 1${jit ? ' --jit' : ''}` };
+      const proc = startProcess({
+        name: `hive${jit ? '-jit' : ''}`,
+        command: process.execPath,
+        args,
+        cpus: context.cpus,
+        cwd: context.workDir,
+        env: productionEnv(),
+      });
+      return {
+        url: `http://127.0.0.1:${context.port}/graphql`,
+        proc,
+        description: `${HIVE_GATEWAY.version} --fork 1${jit ? ' --jit' : ''}`,
+      };
     },
   };
 }

@@ -11,9 +11,7 @@ import { REQUEST_BODY, supergraphFor } from './data.js';
 
 /** A replayable plan: fetches carry the subgraph name and the request body as the gateway serialised it. */
 export type FloorPlan =
-  | { kind: 'fetch'; service: string; body: string }
-  | { kind: 'sequence'; nodes: FloorPlan[] }
-  | { kind: 'parallel'; nodes: FloorPlan[] };
+  { kind: 'fetch'; service: string; body: string } | { kind: 'sequence'; nodes: FloorPlan[] } | { kind: 'parallel'; nodes: FloorPlan[] };
 
 export interface GatewayRun {
   /** The GraphQL response (`data`/`errors`) of TestQuery. */

@@ -47,8 +47,19 @@ export async function runGuildScenario(options: GuildOptions): Promise<Row[]> {
   const { log } = options;
   const workDir = mkdtempSync(join(tmpdir(), 'brigade-bench-'));
   const subgraphPort = await freePort();
-  const { command, args } = nodeTs(join(REPO_ROOT, 'bench/guild/subgraphs.ts'), ['--port', String(subgraphPort), '--delay', String(options.delayMs)]);
-  const subgraphs = startProcess({ name: 'guild-subgraphs', command, args, cpus: options.subgraphCpus, env: { ...process.env, NODE_ENV: 'production' } });
+  const { command, args } = nodeTs(join(REPO_ROOT, 'bench/guild/subgraphs.ts'), [
+    '--port',
+    String(subgraphPort),
+    '--delay',
+    String(options.delayMs),
+  ]);
+  const subgraphs = startProcess({
+    name: 'guild-subgraphs',
+    command,
+    args,
+    cpus: options.subgraphCpus,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   const rows: Row[] = [];
   try {
     const [, subgraphsUrl] = await subgraphs.waitForLine(/listening on (http:\S+)/);

@@ -21,14 +21,29 @@ import { readGuildJson, readGuildText, SUBGRAPH_NAMES, type GuildSubgraphName } 
 // import would load graphql's .mjs build and reject the schema as coming "from another realm".
 const { graphql } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
-interface User { id: string; name: string; username: string; birthday: number }
-interface Product { upc: string; name: string; price: number; weight: number }
-interface Stock { upc: string; inStock: boolean }
-interface Review { id: string; body: string; productUpc: string }
+interface User {
+  id: string;
+  name: string;
+  username: string;
+  birthday: number;
+}
+interface Product {
+  upc: string;
+  name: string;
+  price: number;
+  weight: number;
+}
+interface Stock {
+  upc: string;
+  inStock: boolean;
+}
+interface Review {
+  id: string;
+  body: string;
+  productUpc: string;
+}
 
-type Resolvers = Parameters<typeof buildSubgraphSchema>[0] extends infer M
-  ? M extends { resolvers?: infer R } ? R : never
-  : never;
+type Resolvers = Parameters<typeof buildSubgraphSchema>[0] extends infer M ? (M extends { resolvers?: infer R } ? R : never) : never;
 
 function accountsResolvers(): Resolvers {
   const { users } = readGuildJson<{ users: User[] }>('fixtures/accounts.json');

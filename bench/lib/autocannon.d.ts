@@ -19,7 +19,16 @@ declare module 'autocannon' {
     body?: string;
     requests?: Request[];
   }
-  interface Histogram { average: number; mean: number; p50: number; p90: number; p99: number; max: number; total: number; sent?: number }
+  interface Histogram {
+    average: number;
+    mean: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+    total: number;
+    sent?: number;
+  }
   interface Result {
     duration: number;
     errors: number;

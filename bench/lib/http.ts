@@ -19,7 +19,12 @@ export async function getJson<T>(url: string): Promise<T> {
 }
 
 /** Polls `probe` until it resolves true; rethrows the last error when `timeoutMs` runs out. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -76,7 +76,8 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
     const upstreamBeforeFirst = await options.upstreamRequests?.();
     const first = await postText(options.url, options.body, options.headers);
     const upstreamAfterFirst = await options.upstreamRequests?.();
-    if (upstreamBeforeFirst !== undefined && upstreamAfterFirst !== undefined) result.upstreamSingle = upstreamAfterFirst - upstreamBeforeFirst;
+    if (upstreamBeforeFirst !== undefined && upstreamAfterFirst !== undefined)
+      result.upstreamSingle = upstreamAfterFirst - upstreamBeforeFirst;
     if (!options.check(first.status, first.text)) {
       result.voidReasons.push(`first response is wrong: ${first.status} ${first.text.slice(0, 300)}`);
       return result;
@@ -107,7 +108,8 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
       const run = await load(options.durationS);
       const upstreamAfter = await settle(options.upstreamRequests);
       cpuTotal += cpuMs(options.pid) - cpuBefore;
-      if (upstreamTotal !== undefined && upstreamBefore !== undefined && upstreamAfter !== undefined) upstreamTotal += upstreamAfter - upstreamBefore;
+      if (upstreamTotal !== undefined && upstreamBefore !== undefined && upstreamAfter !== undefined)
+        upstreamTotal += upstreamAfter - upstreamBefore;
       charged += run.requests + options.connections;
       log(`  run ${i + 1}/${options.runs}: ${run.rps.toFixed(1)} rps, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
       result.runs.push(run);

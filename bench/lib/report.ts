@@ -9,7 +9,8 @@ export interface Row {
   skipped?: string;
 }
 
-const fixed = (value: number | undefined, digits: number): string => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits));
+const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
 const ratio = (value: number | undefined, base: number | undefined): string =>
   value === undefined || base === undefined || base === 0 ? '—' : `${(value / base).toFixed(2)}×`;
 
@@ -23,12 +24,15 @@ export function markdownTable(rows: Row[], baselineId: string): string {
   for (const row of rows) {
     const name = `${row.label}${row.description ? ` (${row.description})` : ''}`;
     if (row.skipped) {
-      lines.push(`| ${name} | — | — | — | — | — | — | — | — | skipped: ${row.skipped.replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 300)} |`);
+      lines.push(
+        `| ${name} | — | — | — | — | — | — | — | — | skipped: ${row.skipped.replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 300)} |`,
+      );
       continue;
     }
     const m = row.measurement!;
     const med = m.median;
-    const status = m.voidReasons.length === 0 ? 'ok' : `VOID: ${m.voidReasons.join('; ').replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 300)}`;
+    const status =
+      m.voidReasons.length === 0 ? 'ok' : `VOID: ${m.voidReasons.join('; ').replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 300)}`;
     lines.push(
       `| ${name} | ${fixed(med?.rps, 1)} | ${ratio(med?.rps, baseValid?.median?.rps)} | ${fixed(med?.p50Ms, 0)} | ${fixed(med?.p99Ms, 0)} | ${ratio(med?.p99Ms, baseValid?.median?.p99Ms)} | ${fixed(m.peakRssMb, 0)} | ${fixed(m.cpuMsPerRequest, 2)} | ${fixed(m.upstreamSingle, 0)}, ${fixed(m.upstreamPerRequest, 1)} | ${status} |`,
     );

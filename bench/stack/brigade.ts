@@ -77,7 +77,11 @@ export async function startBrigadeStack(options: BrigadeStackOptions = {}): Prom
     name: 'brigade-subgraphs',
     ...sub,
     cpus: options.subgraphCpus,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...(options.pgliteFsync === undefined ? {} : { PGLITE_FSYNC: String(options.pgliteFsync) }) },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      ...(options.pgliteFsync === undefined ? {} : { PGLITE_FSYNC: String(options.pgliteFsync) }),
+    },
   });
   let gateway: ManagedProcess | undefined;
   try {
@@ -147,6 +151,10 @@ export async function customerWithOrders(client: GraphQLClient, orders: number):
 
 /** The viewer an access token speaks for (read, not verified: the bench minted it through auth itself). */
 export function viewerOfToken(token: string): Viewer {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; scope?: string; roles?: string[] };
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+    sub: string;
+    scope?: string;
+    roles?: string[];
+  };
   return userViewer(payload.sub, payload.scope, payload.roles ?? []);
 }

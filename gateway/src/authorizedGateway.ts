@@ -1,9 +1,5 @@
 import type { ApolloGateway } from '@apollo/gateway';
-import type {
-  GatewayExecutor,
-  GatewayGraphQLRequestContext,
-  GatewayInterface,
-} from '@apollo/server-gateway-interface';
+import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { Kind, print, type OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { Analysis } from './analysis/index.js';
@@ -26,7 +22,9 @@ export function withAuthorization(gateway: ExecutingGateway, analysis: Analysis)
   const planKey = (queryHash: string, filtered: FilterResult): string => {
     let key = planKeys.get(filtered);
     if (!key) {
-      key = createHash('sha256').update(`${queryHash}\n${print(filtered.document)}`).digest('hex');
+      key = createHash('sha256')
+        .update(`${queryHash}\n${print(filtered.document)}`)
+        .digest('hex');
       planKeys.set(filtered, key);
     }
     return key;
@@ -47,9 +45,7 @@ export function withAuthorization(gateway: ExecutingGateway, analysis: Analysis)
       // must still never reach a subgraph.
       if (filtered.empty) return applyRemovals({ data: {} }, filtered) as never;
       if (filtered.document === requestContext.document) return execute(requestContext);
-      const operation = filtered.document.definitions.find(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-      )!;
+      const operation = filtered.document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
       const result = await execute({
         ...requestContext,
         document: filtered.document,

@@ -1,4 +1,12 @@
-import { loadServiceConfig, parseEnv, SUBGRAPHS, subgraphUrlVariable, type Env, type ServiceConfig, type SubgraphName } from '@brigade/platform';
+import {
+  loadServiceConfig,
+  parseEnv,
+  SUBGRAPHS,
+  subgraphUrlVariable,
+  type Env,
+  type ServiceConfig,
+  type SubgraphName,
+} from '@brigade/platform';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';

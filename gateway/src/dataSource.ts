@@ -67,7 +67,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const shareable =
       this.options.dedupe &&
       !traced &&
-      'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
+      'incomingRequestContext' in options &&
+      options.incomingRequestContext.operation?.operation === 'query';
     const started = performance.now();
     try {
       const { statusCode, text } = await (shareable ? this.shared(`${credential}\u0000${call.body}`, call) : this.transport.post(call));

@@ -8,7 +8,8 @@ import {
   sendJson,
   ServiceClient,
   type HttpApp,
-  type Logger, ErrorCode
+  type Logger,
+  ErrorCode,
 } from '@brigade/platform';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { readFile } from 'node:fs/promises';
@@ -53,7 +54,10 @@ export interface Gateway extends HttpApp {
  * changes, behind one pipeline of plugins. A request goes through the plugins' HTTP stages in the order listed
  * (every refusal before any GraphQL), then Apollo, whose hooks run the plugins' checks of the parsed operation.
  */
-export async function createGateway(config: GatewayConfig, options: { logger?: Logger; spanExporter?: SpanExporter } = {}): Promise<Gateway> {
+export async function createGateway(
+  config: GatewayConfig,
+  options: { logger?: Logger; spanExporter?: SpanExporter } = {},
+): Promise<Gateway> {
   const { protection: p, production } = config;
   const logger = options.logger ?? createLogger('gateway', { level: config.logLevel });
   const metrics = createGatewayMetrics();

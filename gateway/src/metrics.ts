@@ -87,9 +87,7 @@ export function createGatewayMetrics(options: { maxOperationNames?: number; maxQ
     onReject(kind) {
       rateLimited.inc({ kind });
     },
-    queryPlanCache: new CountingPlanCache(options.maxQueryPlans ?? 1_000, (hit) =>
-      planCache.inc({ result: hit ? 'hit' : 'miss' }),
-    ),
+    queryPlanCache: new CountingPlanCache(options.maxQueryPlans ?? 1_000, (hit) => planCache.inc({ result: hit ? 'hit' : 'miss' })),
   };
 }
 

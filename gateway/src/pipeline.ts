@@ -132,7 +132,10 @@ export function clientIpOf(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = req.headers['x-forwarded-for'];
     const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
-    const last = list.map((s) => s.trim()).filter(Boolean).at(-1);
+    const last = list
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .at(-1);
     if (last) return last;
   }
   return req.socket.remoteAddress ?? 'unknown';

@@ -89,7 +89,9 @@ const schema = z.object({
 
 export function loadProtectionConfig(env: Env, production: boolean): ProtectionConfig {
   const own = parseEnv(schema, env);
-  const origins = own.CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = own.CORS_ORIGINS?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   return {
     limits: {
       maxDepth: own.MAX_DEPTH ?? OPERATION_LIMIT_DEFAULTS.maxDepth,

@@ -19,10 +19,8 @@ export class UnenforcedSecurityFeatureError extends Error {}
 
 export function prepareForGateway(supergraphSdl: string): string {
   refuseUnenforcedSecurityFeatures(supergraphSdl);
-  return supergraphSdl.replace(
-    /@link\(url: "https:\/\/specs\.apollo\.dev\/([A-Za-z]+)\/v[\d.]+"[^)]*\)/g,
-    (link, feature: string) =>
-      SELF_ENFORCED_FEATURES.includes(feature) ? link.replace(/,\s*for:\s*[A-Z_]+/, '') : link,
+  return supergraphSdl.replace(/@link\(url: "https:\/\/specs\.apollo\.dev\/([A-Za-z]+)\/v[\d.]+"[^)]*\)/g, (link, feature: string) =>
+    SELF_ENFORCED_FEATURES.includes(feature) ? link.replace(/,\s*for:\s*[A-Z_]+/, '') : link,
   );
 }
 
@@ -85,12 +83,7 @@ function coordinatesOf(document: DocumentNode, name: string): string[] {
  * Calls `onChange` with the new contents whenever the supergraph file changes. Watches the folder, not the
  * file, so editors and `npm run compose` that replace the file (rename over it) are seen too.
  */
-export function watchSupergraph(
-  path: string,
-  initial: string,
-  onChange: (sdl: string) => void,
-  logger: Logger,
-): () => void {
+export function watchSupergraph(path: string, initial: string, onChange: (sdl: string) => void, logger: Logger): () => void {
   let current = initial;
   let timer: NodeJS.Timeout | undefined;
   const check = async () => {

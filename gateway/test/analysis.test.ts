@@ -29,7 +29,12 @@ type Cell { value: String hidden: String @requiresScopes(scopes: [["c"]]) }
 const composed = composeServices([{ name: 'shop', url: 'http://shop.invalid', typeDefs: parse(SDL) }]);
 if (!composed.supergraphSdl) throw new Error(composed.errors?.map((e) => e.message).join('; '));
 const model = loadSupergraphModel(composed.supergraphSdl);
-const UNLIMITED = { maxRootFields: Number.MAX_SAFE_INTEGER, maxSelections: Number.MAX_VALUE, maxCost: Number.MAX_VALUE, defaultListSize: 10 };
+const UNLIMITED = {
+  maxRootFields: Number.MAX_SAFE_INTEGER,
+  maxSelections: Number.MAX_VALUE,
+  maxCost: Number.MAX_VALUE,
+  defaultListSize: 10,
+};
 const analyzer = new OperationAnalyzer(model, UNLIMITED);
 
 /** The naive expansion: every spread replaced by an inline copy of its fragment, recursively. */
@@ -79,7 +84,8 @@ function randomDocument(seed: number): string {
   const next = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const fragments: { name: string; type: string; body: string }[] = [];
-  const directive = () => (next() < 0.2 ? (next() < 0.5 ? ' @skip(if: true)' : ' @include(if: false)') : next() < 0.1 ? ' @include(if: true)' : '');
+  const directive = () =>
+    next() < 0.2 ? (next() < 0.5 ? ' @skip(if: true)' : ' @include(if: false)') : next() < 0.1 ? ' @include(if: true)' : '';
   const selection = (type: string, depth: number): string => {
     const parts: string[] = [];
     const n = 1 + Math.floor(next() * 3);
@@ -106,7 +112,13 @@ function randomDocument(seed: number): string {
     const type = pick(['Query', 'Item', 'Row', 'Cell', 'ShelfPage']);
     fragments.push({ name: `F${i}`, type, body: selection(type, 1) });
   }
-  const query = selection('Query', 0) + ' ' + fragments.filter((f) => f.type === 'Query').map((f) => `...${f.name}`).join(' ');
+  const query =
+    selection('Query', 0) +
+    ' ' +
+    fragments
+      .filter((f) => f.type === 'Query')
+      .map((f) => `...${f.name}`)
+      .join(' ');
   return `query { ${query} } ${fragments.map((f) => `fragment ${f.name} on ${f.type} { ${f.body} }`).join(' ')}`;
 }
 
@@ -135,7 +147,8 @@ describe('operation analysis', () => {
       for (const viewer of [ANONYMOUS, hasA]) {
         const memoised = analyzer.analyse(document, undefined)!.authorization(viewer);
         const naive = analyzer.analyse(expand(document), undefined)!.authorization(viewer);
-        const paths = (r: typeof memoised) => [...new Set(r.removals.map((x) => `${x.path.join('.')}:${x.code}:${x.emptied ?? false}`))].sort();
+        const paths = (r: typeof memoised) =>
+          [...new Set(r.removals.map((x) => `${x.path.join('.')}:${x.code}:${x.emptied ?? false}`))].sort();
         expect({ seed, paths: paths(memoised), empty: memoised.empty }).toEqual({ seed, paths: paths(naive), empty: naive.empty });
       }
     }
@@ -144,7 +157,10 @@ describe('operation analysis', () => {
   it('when fragments double at every one of 80 levels, then analysis and filtering finish at once and count 2^80', () => {
     const levels = 80;
     const chain = (name: string, type: string, leaf: string, spread = (p: string) => `...${p} ...${p}`) =>
-      [`fragment ${name}0 on ${type} { ${leaf} }`, ...Array.from({ length: levels }, (_, i) => `fragment ${name}${i + 1} on ${type} { ${spread(`${name}${i}`)} }`)].join('\n');
+      [
+        `fragment ${name}0 on ${type} { ${leaf} }`,
+        ...Array.from({ length: levels }, (_, i) => `fragment ${name}${i + 1} on ${type} { ${spread(`${name}${i}`)} }`),
+      ].join('\n');
     const started = performance.now();
     const root = analyzer.analyse(parse(`{ ...Q${levels} }\n${chain('Q', 'Query', 'hello secret')}`), undefined)!;
     expect(root.rootFields).toBe(2 * 2 ** levels);
@@ -217,12 +233,15 @@ describe('@skip / @include in authorization', () => {
     ['@include(if: true)', '{ hello secret @include(if: true) }', {}],
     ['@skip(if: $a), a = false', 'query($a: Boolean!) { hello secret @skip(if: $a) }', { a: false }],
     ['inside a fragment, included', 'query($a: Boolean!) { hello ...S } fragment S on Query { secret @include(if: $a) }', { a: true }],
-  ])('when an @authenticated field is included (%s), then anonymous gets null and UNAUTHENTICATED there, the rest runs', (_label, query, variables) => {
-    const result = run(query, ANONYMOUS, variables);
-    expect(removed(result)).toEqual(['secret:UNAUTHENTICATED']);
-    const response = applyRemovals({ data: { hello: 'hi' } }, result);
-    expect(response.data).toEqual({ hello: 'hi', secret: null });
-  });
+  ])(
+    'when an @authenticated field is included (%s), then anonymous gets null and UNAUTHENTICATED there, the rest runs',
+    (_label, query, variables) => {
+      const result = run(query, ANONYMOUS, variables);
+      expect(removed(result)).toEqual(['secret:UNAUTHENTICATED']);
+      const response = applyRemovals({ data: { hello: 'hi' } }, result);
+      expect(response.data).toEqual({ hello: 'hi', secret: null });
+    },
+  );
 
   it('when a @requiresScopes field is skipped or included, then a customer is refused only when it is included', () => {
     const query = 'query($a: Boolean!) { shelf { rows { cells { value hidden @include(if: $a) } } } }';

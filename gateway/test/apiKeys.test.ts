@@ -100,7 +100,10 @@ describe('API key stage of a request', () => {
   });
   const authenticate = createApiKeyAuthentication({ auth });
   const refusal = async (headers: Record<string, string>) => {
-    const error = await authenticate(headers).then(() => undefined, (e: unknown) => e);
+    const error = await authenticate(headers).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(HttpError);
     const { status, code, message } = error as HttpError & { code: string };
     expect(message).not.toContain(SECRET.slice(5, 30));

@@ -11,10 +11,17 @@ describe('npm run audit:graphql', () => {
       });
       const apiKey = created.data!.createApiKey.secret as string;
       const results = await auditGraphQL({ url: stack.url, subgraphUrl: stack.services.menu.url, apiKey });
-      expect(results.filter((r) => !r.pass), formatAudit(results)).toEqual([]);
+      expect(
+        results.filter((r) => !r.pass),
+        formatAudit(results),
+      ).toEqual([]);
       expect(results.length).toBeGreaterThanOrEqual(21);
       expect(results.map((r) => r.name)).toEqual(
-        expect.arrayContaining(['Unknown API key refused (401)', 'API key acts for no user (me → FORBIDDEN)', 'API key plus bearer token refused']),
+        expect.arrayContaining([
+          'Unknown API key refused (401)',
+          'API key acts for no user (me → FORBIDDEN)',
+          'API key plus bearer token refused',
+        ]),
       );
       expect(formatAudit(results)).not.toContain(apiKey);
     } finally {
@@ -37,7 +44,15 @@ describe('npm run audit:graphql', () => {
       );
       // What development keeps safe still passes.
       const passed = results.filter((r) => r.pass).map((r) => r.name);
-      expect(passed).toEqual(expect.arrayContaining(['Array batching refused', 'Circular introspection refused', 'Directive overloading refused', 'text/plain POST (CSRF) refused', 'Garbage JWT refused (401)']));
+      expect(passed).toEqual(
+        expect.arrayContaining([
+          'Array batching refused',
+          'Circular introspection refused',
+          'Directive overloading refused',
+          'text/plain POST (CSRF) refused',
+          'Garbage JWT refused (401)',
+        ]),
+      );
       expect(formatAudit(results)).toMatch(/checks failed\.$/);
     } finally {
       await stack.stop();

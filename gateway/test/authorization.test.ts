@@ -13,9 +13,7 @@ import {
   type FilterResult,
 } from '../src/authorization/index.js';
 
-const brigade = buildAuthorizationPolicy(
-  readFileSync(new URL('../../supergraph.graphql', import.meta.url), 'utf8'),
-);
+const brigade = buildAuthorizationPolicy(readFileSync(new URL('../../supergraph.graphql', import.meta.url), 'utf8'));
 
 // A small schema for the cases Brigade's own schema does not have: nested and list-nested protected
 // fields, interfaces with protected implementations, type-level scopes reached through a union.
@@ -122,8 +120,7 @@ describe('filterOperation on the Brigade supergraph', () => {
   });
 
   it('when an admin sends anything, then the same document comes back untouched', () => {
-    const query =
-      'query Q($id: ID!) { me { id } user(id: $id) { id } orders { edges { node { id } } } myOrders { edges { cursor } } }';
+    const query = 'query Q($id: ID!) { me { id } user(id: $id) { id } orders { edges { node { id } } } myOrders { edges { cursor } } }';
     const { input, result } = filter(brigade, query, admin);
     expect(result.document).toBe(input);
     expect(result.removals).toEqual([]);
@@ -225,16 +222,11 @@ describe('filterOperation on nested, fragment and interface selections', () => {
     const response = applyRemovals({ data }, result);
     // Cell.hidden! → Cell! in [Cell!]! → Row! in [Row!]! → Shelf (nullable) becomes null.
     expect(response.data).toEqual({ hello: 'hi', shelf: null });
-    expect(errorsOf(response).map((e) => e.path)).toEqual([
-      'shelf.rows.0.cells.0.hidden',
-      'shelf.rows.0.cells.1.hidden',
-    ]);
+    expect(errorsOf(response).map((e) => e.path)).toEqual(['shelf.rows.0.cells.0.hidden', 'shelf.rows.0.cells.1.hidden']);
   });
 
   it('when the removed field is nullable, then only it becomes null, at every list position', () => {
-    const policy = buildAuthorizationPolicy(
-      shopSupergraph.replace('hidden: String! @requiresScopes', 'hidden: String @requiresScopes'),
-    );
+    const policy = buildAuthorizationPolicy(shopSupergraph.replace('hidden: String! @requiresScopes', 'hidden: String @requiresScopes'));
     const { result } = filter(policy, '{ shelf { rows { cells { value hidden } } } }', hasA);
     const response = applyRemovals(
       { data: { shelf: { rows: [{ cells: [{ value: 'x' }] }, { cells: [{ value: 'y' }, { value: 'z' }] }] } } },
@@ -244,7 +236,12 @@ describe('filterOperation on nested, fragment and interface selections', () => {
       shelf: {
         rows: [
           { cells: [{ value: 'x', hidden: null }] },
-          { cells: [{ value: 'y', hidden: null }, { value: 'z', hidden: null }] },
+          {
+            cells: [
+              { value: 'y', hidden: null },
+              { value: 'z', hidden: null },
+            ],
+          },
         ],
       },
     });
@@ -294,20 +291,14 @@ describe('filterOperation on nested, fragment and interface selections', () => {
     const response = applyRemovals(
       {
         data: {
-          things: [
-            { id: 'o1', [TYPENAME_KEY]: 'Open' },
-            { [TYPENAME_KEY]: 'Audit' },
-          ],
+          things: [{ id: 'o1', [TYPENAME_KEY]: 'Open' }, { [TYPENAME_KEY]: 'Audit' }],
         },
       },
       result,
     );
     // Audit.id is non-null: the Audit object itself becomes null, then [Thing!]! and data.
     expect(response.data).toBeNull();
-    expect(errorsOf(response).map((e) => `${e.path}:${e.code}`)).toEqual([
-      'things.1.id:FORBIDDEN',
-      'things.1.secret:FORBIDDEN',
-    ]);
+    expect(errorsOf(response).map((e) => `${e.path}:${e.code}`)).toEqual(['things.1.id:FORBIDDEN', 'things.1.secret:FORBIDDEN']);
 
     const allowed = filter(shop, query, hasC).result;
     expect(allowed.removals).toEqual([]);
@@ -316,10 +307,7 @@ describe('filterOperation on nested, fragment and interface selections', () => {
   it('when a fragment on a protected type selects nullable fields, then other types keep their data', () => {
     const query = '{ things { ... on Open { id } ... on Audit { secret } } }';
     const { result } = filter(shop, query, hasA);
-    const response = applyRemovals(
-      { data: { things: [{ id: 'o1', [TYPENAME_KEY]: 'Open' }, { [TYPENAME_KEY]: 'Audit' }] } },
-      result,
-    );
+    const response = applyRemovals({ data: { things: [{ id: 'o1', [TYPENAME_KEY]: 'Open' }, { [TYPENAME_KEY]: 'Audit' }] } }, result);
     expect(response.data).toEqual({ things: [{ id: 'o1' }, { secret: null }] });
     expect(errorsOf(response).map((e) => e.path)).toEqual(['things.1.secret']);
   });
@@ -373,10 +361,7 @@ describe('filterOperation on nested, fragment and interface selections', () => {
   it('when the same response key is also selected where it is allowed, then present values are kept', () => {
     const { result } = filter(shop, '{ items { ... on Priced { price } ... on Public { price } } }', hasA);
     expect(paths(result)).toEqual(['items.price:FORBIDDEN']);
-    const response = applyRemovals(
-      { data: { items: [{ price: 3, [TYPENAME_KEY]: 'Public' }, { [TYPENAME_KEY]: 'Priced' }] } },
-      result,
-    );
+    const response = applyRemovals({ data: { items: [{ price: 3, [TYPENAME_KEY]: 'Public' }, { [TYPENAME_KEY]: 'Priced' }] } }, result);
     expect(response.data).toEqual({ items: [{ price: 3 }, { price: null }] });
   });
 

@@ -51,7 +51,8 @@ function call(ds: SubgraphDataSource, query: string, viewer: Viewer, operation: 
 
 async function answerAll(count: number): Promise<void> {
   while (held.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
-  for (const res of held) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { menu: [{ name: 'Wine' }] } }));
+  for (const res of held)
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { menu: [{ name: 'Wine' }] } }));
 }
 
 describe('SubgraphDataSource in-flight sharing', () => {

@@ -15,7 +15,10 @@ const SHAPES = (levels: number) => ({
     query: `{ menu { id ...D${levels} } }\n${doubling('D', 'Drink', 'stock available', levels)}`,
     served: true,
   },
-  'around protected root fields': { query: `{ ...P${levels} }\n${doubling('P', 'Query', 'me { id } myOrders { edges { cursor } }', levels)}`, served: false },
+  'around protected root fields': {
+    query: `{ ...P${levels} }\n${doubling('P', 'Query', 'me { id } myOrders { edges { cursor } }', levels)}`,
+    served: false,
+  },
   'under a protected field': { query: `{ menu { id } me { ...U${levels} } }\n${doubling('U', 'User', 'id name', levels)}`, served: true },
   'around logIn / signUp aliases in a mutation': {
     query: `mutation { ...L${levels} }\n${doubling(

@@ -46,7 +46,13 @@ describe('the request pipeline', () => {
 
   beforeAll(async () => {
     stack = await startStack({ only: ['auth', 'menu'] });
-    production = await loggedGateway(stack, { NODE_ENV: 'production', TRUST_PROXY: 'true', RATE_LIMIT_IP: '3', MAX_QUERY_LENGTH: '1000', MAX_LIST_INPUT: '2' });
+    production = await loggedGateway(stack, {
+      NODE_ENV: 'production',
+      TRUST_PROXY: 'true',
+      RATE_LIMIT_IP: '3',
+      MAX_QUERY_LENGTH: '1000',
+      MAX_LIST_INPUT: '2',
+    });
     development = await loggedGateway(stack, { MAX_QUERY_LENGTH: '1000' });
   });
   afterAll(async () => {
@@ -62,7 +68,9 @@ describe('the request pipeline', () => {
     expect(over.status).toBe(400);
     expect(over.json?.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(over.json?.errors?.[0]?.message).toMatch(/1001 characters exceeds the limit of 1000/);
-    const viaGet = await fetch(`${development.url}?query=${encodeURIComponent(` ${at}`)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const viaGet = await fetch(`${development.url}?query=${encodeURIComponent(` ${at}`)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(viaGet.status).toBe(400);
   });
 
@@ -79,11 +87,16 @@ describe('the request pipeline', () => {
   });
 
   it('when a list input is too long in production, then the message does not name the limit', async () => {
-    const result = await post(production.url, JSON.stringify({ query: '{ menu(category: DRINK) { id } }' }), { 'x-forwarded-for': '10.0.0.2' });
+    const result = await post(production.url, JSON.stringify({ query: '{ menu(category: DRINK) { id } }' }), {
+      'x-forwarded-for': '10.0.0.2',
+    });
     expect(result.status).toBe(200);
     const long = await post(
       production.url,
-      JSON.stringify({ query: 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename } }', variables: { i: { lines: [1, 2, 3].map(() => ({ menuItemId: 'x', quantity: 1 })) } } }),
+      JSON.stringify({
+        query: 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename } }',
+        variables: { i: { lines: [1, 2, 3].map(() => ({ menuItemId: 'x', quantity: 1 })) } },
+      }),
       { 'x-forwarded-for': '10.0.0.2' },
     );
     expect(long.json?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -92,31 +105,67 @@ describe('the request pipeline', () => {
   });
 
   it.each([
-    ['a 413 (body too large)', () => post(production.url, JSON.stringify({ query: `{ __typename } ${comment(1_100_000)}` }), { 'x-request-id': 'refused-413', 'x-forwarded-for': '10.0.0.3' }), 413],
-    ['a 415 (not UTF-8 JSON)', () => post(production.url, '{}', { 'content-type': 'application/json; charset=latin1', 'x-request-id': 'refused-415', 'x-forwarded-for': '10.0.0.4' }), 415],
-    ['a 401 (invalid token)', () => post(production.url, '{"query":"{ __typename }"}', { authorization: 'Bearer nope', 'x-request-id': 'refused-401', 'x-forwarded-for': '10.0.0.5' }), 401],
-  ])('when %s is refused, then it carries x-request-id and its access-log line has the client IP TRUST_PROXY names', async (_name, send, status) => {
-    const result = await send();
-    expect(result.status).toBe(status);
-    const id = `refused-${status}`;
-    expect(result.headers.get('x-request-id')).toBe(id);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const line = production.lines.find((l) => l.reqId === id && l.msg === 'operation');
-    expect(line).toMatchObject({ outcome: 'rejected', status, clientIp: `10.0.0.${status === 413 ? 3 : status === 415 ? 4 : 5}` });
-  });
+    [
+      'a 413 (body too large)',
+      () =>
+        post(production.url, JSON.stringify({ query: `{ __typename } ${comment(1_100_000)}` }), {
+          'x-request-id': 'refused-413',
+          'x-forwarded-for': '10.0.0.3',
+        }),
+      413,
+    ],
+    [
+      'a 415 (not UTF-8 JSON)',
+      () =>
+        post(production.url, '{}', {
+          'content-type': 'application/json; charset=latin1',
+          'x-request-id': 'refused-415',
+          'x-forwarded-for': '10.0.0.4',
+        }),
+      415,
+    ],
+    [
+      'a 401 (invalid token)',
+      () =>
+        post(production.url, '{"query":"{ __typename }"}', {
+          authorization: 'Bearer nope',
+          'x-request-id': 'refused-401',
+          'x-forwarded-for': '10.0.0.5',
+        }),
+      401,
+    ],
+  ])(
+    'when %s is refused, then it carries x-request-id and its access-log line has the client IP TRUST_PROXY names',
+    async (_name, send, status) => {
+      const result = await send();
+      expect(result.status).toBe(status);
+      const id = `refused-${status}`;
+      expect(result.headers.get('x-request-id')).toBe(id);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const line = production.lines.find((l) => l.reqId === id && l.msg === 'operation');
+      expect(line).toMatchObject({ outcome: 'rejected', status, clientIp: `10.0.0.${status === 413 ? 3 : status === 415 ? 4 : 5}` });
+    },
+  );
 
   it('when the per-IP budget is spent, then the 429 carries x-request-id and is logged for that client', async () => {
-    const send = (i: number) => post(production.url, '{"query":"{ __typename }"}', { 'x-request-id': `budget-${i}`, 'x-forwarded-for': '10.9.9.9' });
+    const send = (i: number) =>
+      post(production.url, '{"query":"{ __typename }"}', { 'x-request-id': `budget-${i}`, 'x-forwarded-for': '10.9.9.9' });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await send(i));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 429]);
     expect(results[3]!.headers.get('x-request-id')).toBe('budget-3');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(production.lines.find((l) => l.reqId === 'budget-3' && l.msg === 'operation')).toMatchObject({ status: 429, clientIp: '10.9.9.9' });
+    expect(production.lines.find((l) => l.reqId === 'budget-3' && l.msg === 'operation')).toMatchObject({
+      status: 429,
+      clientIp: '10.9.9.9',
+    });
   });
 
   it('when a CORS preflight is answered, then it carries x-request-id too', async () => {
-    const response = await fetch(development.url, { method: 'OPTIONS', headers: { origin: 'https://studio.apollographql.com', 'x-request-id': 'preflight-1' } });
+    const response = await fetch(development.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://studio.apollographql.com', 'x-request-id': 'preflight-1' },
+    });
     expect(response.status).toBe(204);
     expect(response.headers.get('x-request-id')).toBe('preflight-1');
   });

@@ -18,7 +18,14 @@ const SDL = `
   type OrderConnection { edges: [OrderEdge!]!  total: Int }
   type OrderEdge { node: Item! }
 `;
-const policy = { schema: buildSchema(SDL), fields: new Map(), types: new Map(), allScopes: [], relevantScopes: [], needsUserSomewhere: false };
+const policy = {
+  schema: buildSchema(SDL),
+  fields: new Map(),
+  types: new Map(),
+  allScopes: [],
+  relevantScopes: [],
+  needsUserSomewhere: false,
+};
 const analyzer = new OperationAnalyzer(
   { policy, cost: CostModel.fromSupergraph(SDL) },
   { maxRootFields: 1_000, maxSelections: 1_000, maxCost: 1_000_000, defaultListSize: 10 },

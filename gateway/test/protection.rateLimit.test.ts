@@ -62,7 +62,13 @@ describe('rate limiting and persisted operations', () => {
   });
 
   it('when the alias limit allows them, then 50 aliased logIns are rate limited as 50 calls: 429 with Retry-After', async () => {
-    const gateway = await start({ RATE_LIMIT: 'true', MAX_ALIASES: '100', MAX_ROOT_FIELDS: '100', MAX_TOKENS: '20000', RATE_LIMIT_AUTH_FIELDS: '10' });
+    const gateway = await start({
+      RATE_LIMIT: 'true',
+      MAX_ALIASES: '100',
+      MAX_ROOT_FIELDS: '100',
+      MAX_TOKENS: '20000',
+      RATE_LIMIT_AUTH_FIELDS: '10',
+    });
     const response = await post(gateway.url, JSON.stringify({ query: aliasedLogIns(50) }));
     expect(response.status).toBe(429);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -113,7 +119,14 @@ describe('rate limiting and persisted operations', () => {
       const body = 'query Typename { __typename }';
       const id = createHash('sha256').update(body).digest('hex');
       const manifest = join(dir, 'manifest.json');
-      writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'Typename', type: 'query', body }] }));
+      writeFileSync(
+        manifest,
+        JSON.stringify({
+          format: 'apollo-persisted-query-manifest',
+          version: 1,
+          operations: [{ id, name: 'Typename', type: 'query', body }],
+        }),
+      );
       const gateway = await start({ NODE_ENV: 'production', RATE_LIMIT: 'false', PERSISTED_OPERATIONS: manifest });
       expect((await gateway.query(body)).data).toEqual({ __typename: 'Query' });
       const byId = await post(gateway.url, JSON.stringify({ query: body, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }));
@@ -130,7 +143,10 @@ describe('rate limiting and persisted operations', () => {
   });
 
   describe.skipIf(!process.env.TEST_REDIS_URL)('with Redis (TEST_REDIS_URL)', () => {
-    const redisEnv = () => ({ REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_KEY_PREFIX: `brigade-test-${randomBytes(6).toString('hex')}:` });
+    const redisEnv = () => ({
+      REDIS_URL: process.env.TEST_REDIS_URL!,
+      REDIS_KEY_PREFIX: `brigade-test-${randomBytes(6).toString('hex')}:`,
+    });
 
     it('when two gateways share Redis, then they share one IP budget', async () => {
       const env = { ...redisEnv(), RATE_LIMIT: 'true', RATE_LIMIT_IP: '4' };
@@ -147,7 +163,8 @@ describe('rate limiting and persisted operations', () => {
       const env = { ...redisEnv(), RATE_LIMIT: 'true', RATE_LIMIT_AUTH_FIELDS: '2' };
       const a = await start(env);
       const b = await start(env);
-      const attempt = (g: ExtraGateway) => g.query(LOG_IN, { variables: { input: { email: 'nobody@example.com', password: 'wrong-password' } } });
+      const attempt = (g: ExtraGateway) =>
+        g.query(LOG_IN, { variables: { input: { email: 'nobody@example.com', password: 'wrong-password' } } });
       expect((await attempt(a)).status).not.toBe(429);
       expect((await attempt(b)).status).not.toBe(429);
       expect((await attempt(a)).status).toBe(429);
@@ -162,7 +179,9 @@ describe('rate limiting and persisted operations', () => {
       expect((await post(b.url, JSON.stringify({ extensions }))).json?.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
       expect((await post(a.url, JSON.stringify({ query, extensions }))).json?.data?.__typename).toBe('Query');
       // Registration is written in the background; the hash shows up on the other replica within moments.
-      await expect.poll(async () => (await post(b.url, JSON.stringify({ extensions }))).json?.data?.__typename, { timeout: 5_000 }).toBe('Query');
+      await expect
+        .poll(async () => (await post(b.url, JSON.stringify({ extensions }))).json?.data?.__typename, { timeout: 5_000 })
+        .toBe('Query');
     });
   });
 });

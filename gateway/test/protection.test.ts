@@ -97,7 +97,9 @@ describe('gateway protection (production mode)', () => {
     expect(over.status).toBe(400);
     expect(over.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const literal = await stack.query(
-      `mutation { placeOrder(input: { lines: [${lines(4).map((l) => `{ menuItemId: "${l.menuItemId}", quantity: 1 }`).join(', ')}] }) { __typename } }`,
+      `mutation { placeOrder(input: { lines: [${lines(4)
+        .map((l) => `{ menuItemId: "${l.menuItemId}", quantity: 1 }`)
+        .join(', ')}] }) { __typename } }`,
     );
     expect(literal.status).toBe(400);
     expect(literal.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -122,7 +124,9 @@ describe('gateway protection (production mode)', () => {
     const batch = await post(stack.url, JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]));
     expect(batch.status).toBe(400);
     expect(batch.text).not.toContain('"data"');
-    const latin1 = await post(stack.url, JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json; charset=latin1' });
+    const latin1 = await post(stack.url, JSON.stringify({ query: '{ __typename }' }), {
+      'content-type': 'application/json; charset=latin1',
+    });
     expect(latin1.status).toBe(415);
     const notUtf8 = await fetch(stack.url, {
       method: 'POST',
@@ -146,7 +150,11 @@ describe('gateway protection (production mode)', () => {
   it('when a cross-origin preflight comes from an origin not listed (production lists none), then no Access-Control-Allow-Origin', async () => {
     const response = await fetch(stack.url, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
@@ -160,7 +168,12 @@ describe('gateway protection (production mode)', () => {
     expect(introspection.status).toBe(400);
     expect(introspection.data ?? null).toBeNull();
     expect((await stack.query('{ __type(name: "Query") { name } }')).status).toBe(400);
-    for (const typo of ['{ menu { nam } }', '{ men { name } }', '{ menu(categry: DRINK) { name } }', '{ menu(category: DRINKS) { name } }']) {
+    for (const typo of [
+      '{ menu { nam } }',
+      '{ men { name } }',
+      '{ menu(categry: DRINK) { name } }',
+      '{ menu(category: DRINKS) { name } }',
+    ]) {
       const result = await stack.query(typo);
       expect(result.status).toBe(400);
       expect(JSON.stringify(result.errors)).not.toMatch(/Did you mean/i);
@@ -185,8 +198,22 @@ describe('gateway protection (production mode)', () => {
       const gateway = await extraGateway(stack, { NODE_ENV: 'production', SUBGRAPH_MENU_URL: fake.url });
       try {
         const response = await post(gateway.url, JSON.stringify({ query: '{ menu { name } }' }));
-        expect(response.json?.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-        for (const leak of ['INSERT', 'menu_items', 'postgres://', 'db.internal', 'stacktrace', 'items.ts', 'serviceName', 'SELECT', fake.url, '"response"']) {
+        expect(response.json?.errors?.[0]).toMatchObject({
+          message: 'Internal server error',
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        });
+        for (const leak of [
+          'INSERT',
+          'menu_items',
+          'postgres://',
+          'db.internal',
+          'stacktrace',
+          'items.ts',
+          'serviceName',
+          'SELECT',
+          fake.url,
+          '"response"',
+        ]) {
           expect(response.text).not.toContain(leak);
         }
       } finally {
@@ -197,7 +224,10 @@ describe('gateway protection (production mode)', () => {
 
     it('when a subgraph answers FORBIDDEN / BAD_USER_INPUT / UNAUTHENTICATED, then the code and message pass through, without serviceName', async () => {
       for (const code of ['FORBIDDEN', 'BAD_USER_INPUT', 'UNAUTHENTICATED']) {
-        const fake = await fakeSubgraph(() => ({ data: { menu: null }, errors: [{ message: `nope ${code}`, path: ['menu'], extensions: { code } }] }));
+        const fake = await fakeSubgraph(() => ({
+          data: { menu: null },
+          errors: [{ message: `nope ${code}`, path: ['menu'], extensions: { code } }],
+        }));
         const gateway = await extraGateway(stack, { NODE_ENV: 'production', SUBGRAPH_MENU_URL: fake.url });
         try {
           const response = await post(gateway.url, JSON.stringify({ query: '{ menu { name } }' }));
@@ -216,7 +246,10 @@ describe('gateway protection (production mode)', () => {
       const gateway = await extraGateway(stack, { NODE_ENV: 'production', SUBGRAPH_MENU_URL: fake.url });
       try {
         const response = await post(gateway.url, JSON.stringify({ query: '{ menu { name } }' }));
-        expect(response.json?.errors?.[0]).toMatchObject({ message: 'A service is temporarily unavailable.', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+        expect(response.json?.errors?.[0]).toMatchObject({
+          message: 'A service is temporarily unavailable.',
+          extensions: { code: 'SERVICE_UNAVAILABLE' },
+        });
         expect(response.text).not.toContain(new URL(fake.url).port);
         expect(response.text).not.toMatch(/Subgraph|SUBGRAPH_UNAVAILABLE|serviceName/);
       } finally {
@@ -234,7 +267,14 @@ describe('gateway protection (production mode)', () => {
       expect(ok.status).toBe(204);
       expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
       expect(ok.headers.get('vary')).toMatch(/Origin/);
-      for (const header of ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id', 'traceparent']) {
+      for (const header of [
+        'content-type',
+        'authorization',
+        'apollo-require-preflight',
+        'x-apollo-operation-name',
+        'x-request-id',
+        'traceparent',
+      ]) {
         expect(ok.headers.get('access-control-allow-headers')).toContain(header);
       }
       const other = await preflight('https://app.example.evil.com');
@@ -281,7 +321,14 @@ describe('protection configuration', () => {
       maxQueryLength: 15000,
       exposeLimits: true,
     });
-    expect(dev.rateLimit).toMatchObject({ enabled: false, perIp: 300, perUser: 600, perAuthField: 10, windowSeconds: 60, trustProxy: false });
+    expect(dev.rateLimit).toMatchObject({
+      enabled: false,
+      perIp: 300,
+      perUser: 600,
+      perAuthField: 10,
+      windowSeconds: 60,
+      trustProxy: false,
+    });
     expect(dev.cors.origins).toContain('https://studio.apollographql.com');
     expect(dev.hideSuggestions).toBe(false);
     const prod = loadProtectionConfig({}, true);
@@ -290,7 +337,10 @@ describe('protection configuration', () => {
     expect(prod.cors.origins).toEqual([]);
     expect(prod.hideSuggestions).toBe(true);
     expect(prod.persisted.enforce).toBe(true);
-    const explicit = loadProtectionConfig({ RATE_LIMIT: 'false', EXPOSE_LIMITS: 'true', CORS_ORIGINS: 'https://a.example, https://b.example' }, true);
+    const explicit = loadProtectionConfig(
+      { RATE_LIMIT: 'false', EXPOSE_LIMITS: 'true', CORS_ORIGINS: 'https://a.example, https://b.example' },
+      true,
+    );
     expect(explicit.rateLimit.enabled).toBe(false);
     expect(explicit.limits.exposeLimits).toBe(true);
     expect(explicit.cors.origins).toEqual(['https://a.example', 'https://b.example']);

@@ -36,9 +36,7 @@ export async function extraGateway(stack: Stack, env: Env = {}): Promise<ExtraGa
 }
 
 /** A stand-in subgraph that answers every request with `respond`'s JSON: for errors a real one will not make on demand. */
-export async function fakeSubgraph(
-  respond: (body: { query?: string }) => unknown,
-): Promise<{ url: string; stop(): Promise<void> }> {
+export async function fakeSubgraph(respond: (body: { query?: string }) => unknown): Promise<{ url: string; stop(): Promise<void> }> {
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;

@@ -116,9 +116,9 @@ describe('graceful shutdown on SIGTERM', () => {
       expect(ready.body).toContain('{"status":"draining"}');
       expect(await refused(gateway.origin)).toBe(true);
 
-      held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ data: { menu: [{ __typename: 'Dish', name: 'Soup' }] } }),
-      );
+      held[0]!
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ data: { menu: [{ __typename: 'Dish', name: 'Soup' }] } }));
       const response = await inFlight;
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ data: { menu: [{ name: 'Soup' }] } });

@@ -41,7 +41,9 @@ describe('security features Brigade does not enforce', () => {
   it('when a supergraph applies @policy, then it is refused naming the directive and every coordinate', () => {
     expect(withPolicy).toContain('@policy(policies: [["admins"]])');
     expect(() => prepareForGateway(withPolicy)).toThrow(UnenforcedSecurityFeatureError);
-    expect(() => prepareForGateway(withPolicy)).toThrow(/@policy \(https:\/\/specs\.apollo\.dev\/policy\/v0\.1, for: SECURITY\) is applied on Order, Query\.me/);
+    expect(() => prepareForGateway(withPolicy)).toThrow(
+      /@policy \(https:\/\/specs\.apollo\.dev\/policy\/v0\.1, for: SECURITY\) is applied on Order, Query\.me/,
+    );
   });
 
   it('when another SECURITY feature is linked under a new name, even unused, then it is refused by that name', () => {

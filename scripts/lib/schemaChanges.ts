@@ -88,9 +88,7 @@ export interface CheckReport {
  * feature set because Brigade's supergraph links the authorization directives the gateway rejects.
  */
 export function apiSchema(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES })
-    .apiSchema()
-    .toGraphQLJSSchema();
+  return Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES }).apiSchema().toGraphQLJSSchema();
 }
 
 /** Prefers straight quotes the way rover prints messages, ending each with a full stop. */
@@ -117,7 +115,10 @@ export async function schemaChanges(base: GraphQLSchema, next: GraphQLSchema): P
  * written as literals, and the input/enum types its variables and arguments accept (a change anywhere in
  * those, such as a new required input field, reaches the operation even if it never names that field).
  */
-export function operationCoordinates(schema: GraphQLSchema, document: DocumentNode): {
+export function operationCoordinates(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+): {
   exact: Set<string>;
   wholeTypes: Set<string>;
 } {
@@ -209,9 +210,7 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
   const operations = input.operations.map((operation): OperationResult => {
     const errors = validate(nextApi, operation.document, rules).map((e) => e.message);
     // Coordinates come from the base schema: that is where the operation ran until now.
-    const used = validate(baseApi, operation.document, rules).length
-      ? undefined
-      : operationCoordinates(baseApi, operation.document);
+    const used = validate(baseApi, operation.document, rules).length ? undefined : operationCoordinates(baseApi, operation.document);
     return { operation, errors, breakingChanges: used ? breaking.filter((c) => touches(c.coordinate, used)) : [] };
   });
 
@@ -231,7 +230,11 @@ export function formatReport(report: CheckReport): string {
   const lines: string[] = [];
   for (const e of report.compositionErrors) lines.push(`error[${e.code}]: ${e.message}`);
   if (!report.compositionErrors.length) {
-    lines.push(report.changes.length ? `Compared ${report.changes.length} schema change(s):` : 'There were no changes detected in the composed API schema.');
+    lines.push(
+      report.changes.length
+        ? `Compared ${report.changes.length} schema change(s):`
+        : 'There were no changes detected in the composed API schema.',
+    );
     const width = Math.max(0, ...report.changes.map((c) => c.kind.length));
     for (const c of report.changes) {
       lines.push(`${c.level.padEnd(12)} ${c.kind.padEnd(width)}  ${c.coordinate}  ${c.message}`);
@@ -262,7 +265,13 @@ export function operationsFromDocument(document: DocumentNode, source: string, f
   const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
   return document.definitions.flatMap((d) =>
     d.kind === Kind.OPERATION_DEFINITION
-      ? [{ name: d.name?.value ?? fallbackName ?? '(anonymous)', source, document: { kind: Kind.DOCUMENT, definitions: [d, ...fragments] } }]
+      ? [
+          {
+            name: d.name?.value ?? fallbackName ?? '(anonymous)',
+            source,
+            document: { kind: Kind.DOCUMENT, definitions: [d, ...fragments] },
+          },
+        ]
       : [],
   );
 }

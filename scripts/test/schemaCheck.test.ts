@@ -65,9 +65,12 @@ describe('schema:check', () => {
   });
 
   it('fails on a removed field a client operation uses, naming the operation', async () => {
-    const report = await check(edited(base, 'menu', (sdl) => sdl.replace('  menuItem(id: ID!): MenuItem\n', '')), {
-      allowBreaking: true,
-    });
+    const report = await check(
+      edited(base, 'menu', (sdl) => sdl.replace('  menuItem(id: ID!): MenuItem\n', '')),
+      {
+        allowBreaking: true,
+      },
+    );
     expect(report.changes).toContainEqual({
       level: 'BREAKING',
       kind: 'FIELD_REMOVED',
@@ -95,7 +98,12 @@ describe('schema:check', () => {
 
     const allowed = await run(loadAllowedChanges(resolve(ROOT, 'schema-changes.yaml')));
     expect(allowed.changes).toContainEqual(
-      expect.objectContaining({ level: 'BREAKING', kind: 'FIELD_TYPE_CHANGED', coordinate: 'OrderLine.menuItem', allowed: expect.stringContaining('outage') }),
+      expect.objectContaining({
+        level: 'BREAKING',
+        kind: 'FIELD_TYPE_CHANGED',
+        coordinate: 'OrderLine.menuItem',
+        allowed: expect.stringContaining('outage'),
+      }),
     );
     expect(allowed.failures).toEqual([]);
     expect(allowed.exitCode).toBe(0);
@@ -127,7 +135,10 @@ describe('schema:check', () => {
       edited(base, 'menu', (sdl) =>
         sdl
           .replace('menu(category: Category)', 'menu(category: Category, search: String)')
-          .replace('type Dish implements MenuItem @key(fields: "id") {\n', 'type Dish implements MenuItem @key(fields: "id") {\n  spicy: Boolean\n'),
+          .replace(
+            'type Dish implements MenuItem @key(fields: "id") {\n',
+            'type Dish implements MenuItem @key(fields: "id") {\n  spicy: Boolean\n',
+          ),
       ),
     );
     expect(report.changes.map((c) => [c.level, c.kind, c.coordinate])).toEqual([
@@ -152,9 +163,7 @@ describe('schema:check', () => {
     const manifest = JSON.stringify({
       format: 'apollo-persisted-query-manifest',
       version: 1,
-      operations: [
-        { id: 'abc123', name: 'KioskPrices', type: 'query', body: 'query KioskPrices { menu { id price { amount } } }' },
-      ],
+      operations: [{ id: 'abc123', name: 'KioskPrices', type: 'query', body: 'query KioskPrices { menu { id price { amount } } }' }],
     });
     const persisted = loadPersistedQueryManifest(manifest, 'manifest.json');
     expect(persisted.map((o) => [o.name, o.source])).toEqual([['KioskPrices', 'manifest.json#abc123']]);
@@ -164,20 +173,20 @@ describe('schema:check', () => {
     const report = await check(subgraphs, { operations: persisted, allowBreaking: true });
     expect(failing(report)).toEqual(['KioskPrices']);
     expect(report.operations[0]!.breakingChanges.map((c) => c.coordinate)).toEqual(['Money.amount']);
-    expect(() => loadPersistedQueryManifest('{"format":"other","version":1,"operations":[]}', 'x.json')).toThrow(/apollo-persisted-query-manifest/);
+    expect(() => loadPersistedQueryManifest('{"format":"other","version":1,"operations":[]}', 'x.json')).toThrow(
+      /apollo-persisted-query-manifest/,
+    );
   });
 
   it('counts a new required input field against operations that send that input', async () => {
-    const report = await check(
-      edited(base, 'auth', (sdl) => sdl.replace('input LogInInput {\n', 'input LogInInput {\n  otp: String!\n')),
-    );
+    const report = await check(edited(base, 'auth', (sdl) => sdl.replace('input LogInInput {\n', 'input LogInInput {\n  otp: String!\n')));
     expect(report.changes).toContainEqual(expect.objectContaining({ level: 'BREAKING', coordinate: 'LogInInput.otp' }));
     const logIn = report.operations.find((o) => o.operation.name === 'LogIn')!;
     expect(logIn.breakingChanges.map((c) => c.coordinate)).toEqual(['LogInInput.otp']);
     expect(failing(report)).toEqual(['LogIn']);
   });
 
-  it('--subgraph picks up only that subgraph\'s change', async () => {
+  it("--subgraph picks up only that subgraph's change", async () => {
     let working = edited(base, 'menu', (sdl) => sdl.replace('  menuItem(id: ID!): MenuItem\n', ''));
     working = edited(working, 'auth', (sdl) => sdl.replace('type Query {\n', 'type Query {\n  ping: String\n'));
     const committed = (s: SubgraphSource) => base.find((b) => b.name === s.name)!.sdl;
@@ -194,17 +203,18 @@ describe('schema:check', () => {
   });
 
   it('fails when the subgraphs no longer compose', async () => {
-    const report = await check(edited(base, 'orders', (sdl) => sdl.replace('type User @key(fields: "id") {\n  id: ID!', 'type User @key(fields: "id") {\n  id: Int!')));
+    const report = await check(
+      edited(base, 'orders', (sdl) =>
+        sdl.replace('type User @key(fields: "id") {\n  id: ID!', 'type User @key(fields: "id") {\n  id: Int!'),
+      ),
+    );
     expect(report.compositionErrors.length).toBeGreaterThan(0);
     expect(report.exitCode).toBe(1);
     expect(formatReport(report)).toMatch(/^error\[[A-Z_]+\]: /m);
   });
 
   it('validates each operation with the fragments of its own file', () => {
-    const ops = operationsFromDocument(
-      parse('query A { me { ...U } } query B { me { id } } fragment U on User { id }'),
-      'f.graphql',
-    );
+    const ops = operationsFromDocument(parse('query A { me { ...U } } query B { me { id } } fragment U on User { id }'), 'f.graphql');
     expect(ops.map((o) => [o.name, o.document.definitions.length])).toEqual([
       ['A', 2],
       ['B', 2],

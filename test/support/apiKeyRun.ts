@@ -16,10 +16,13 @@ try {
   const admin = await stack.adminToken();
   const customer = await stack.signUp();
   const coffee = SEED_MENU.find((i) => i.name === 'Coffee')!;
-  const placed = await stack.query('mutation($id: ID!) { placeOrder(input: { lines: [{ menuItemId: $id, quantity: 1 }] }) { ... on OrderPlaced { order { id } } } }', {
-    token: customer.accessToken,
-    variables: { id: coffee.id },
-  });
+  const placed = await stack.query(
+    'mutation($id: ID!) { placeOrder(input: { lines: [{ menuItemId: $id, quantity: 1 }] }) { ... on OrderPlaced { order { id } } } }',
+    {
+      token: customer.accessToken,
+      variables: { id: coffee.id },
+    },
+  );
   const orderId = placed.data!.placeOrder.order.id as string;
   const created = await stack.query(
     'mutation { createApiKey(input: { name: "Log test", scopes: ["orders:manage"] }) { secret apiKey { id } } }',
@@ -30,13 +33,28 @@ try {
   const show = (what: string, result: unknown) => console.log(`RESULT ${what} ${JSON.stringify(result)}`);
 
   show('orders', await stack.query('{ orders { edges { node { id status } } } }', { headers: key }));
-  show('advance', await stack.query('mutation($id: ID!) { advanceOrder(id: $id, status: PREPARING) { id status } }', { headers: key, variables: { id: orderId } }));
+  show(
+    'advance',
+    await stack.query('mutation($id: ID!) { advanceOrder(id: $id, status: PREPARING) { id status } }', {
+      headers: key,
+      variables: { id: orderId },
+    }),
+  );
   show('me', await stack.query('{ me { id } }', { headers: key }));
-  show('place', await stack.query('mutation($id: ID!) { placeOrder(input: { lines: [{ menuItemId: $id, quantity: 1 }] }) { __typename } }', { headers: key, variables: { id: coffee.id } }));
+  show(
+    'place',
+    await stack.query('mutation($id: ID!) { placeOrder(input: { lines: [{ menuItemId: $id, quantity: 1 }] }) { __typename } }', {
+      headers: key,
+      variables: { id: coffee.id },
+    }),
+  );
   show('parse error', await stack.query('{ orders { ', { headers: key }));
   show('with token', await stack.query('{ __typename }', { headers: key, token: admin }));
   show('truncated', await stack.query('{ __typename }', { headers: { 'x-api-key': secret.slice(0, -1) } }));
-  show('revoke', await stack.query('mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }', { token: admin, variables: { id: apiKey.id } }));
+  show(
+    'revoke',
+    await stack.query('mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }', { token: admin, variables: { id: apiKey.id } }),
+  );
   show('list', await stack.query('{ apiKeys { id name scopes lastUsedAt revokedAt } }', { token: admin }));
   // Past the gateway's cache: the revoked key is refused.
   await new Promise((resolve) => setTimeout(resolve, 5_500));

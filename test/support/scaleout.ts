@@ -62,9 +62,7 @@ export async function startLoadBalancer(origins: readonly string[]): Promise<Loa
 }
 
 type Forwarded =
-  | { kind: 'answered'; status: number; headers: Record<string, string | string[]>; body: Buffer }
-  | { kind: 'refused' }
-  | { kind: 'failed' };
+  { kind: 'answered'; status: number; headers: Record<string, string | string[]>; body: Buffer } | { kind: 'refused' } | { kind: 'failed' };
 
 function forward(origin: string, method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Forwarded> {
   return new Promise((resolve) => {
@@ -108,7 +106,7 @@ let addresses = 0;
 /** A loopback address no other call of this process used: one fresh simulated client. */
 export function freshIp(): string {
   const n = ++addresses;
-  return `127.${10 + ((n >> 16) & 0xff)}.${(n >> 8) & 0xff}.${(n & 0xff) || 1}`;
+  return `127.${10 + ((n >> 16) & 0xff)}.${(n >> 8) & 0xff}.${n & 0xff || 1}`;
 }
 
 /** POSTs one GraphQL request from `ip`, on its own connection. */

@@ -52,7 +52,8 @@ function securityHeaders(res: ServerResponse, graphqlUrl: string): void {
 
 export function createWebServer(options: WebServerOptions = {}): WebServer {
   const root = resolve(options.root ?? DEFAULT_DIST);
-  const graphqlUrlOf = typeof options.graphqlUrl === 'function' ? options.graphqlUrl : () => (options.graphqlUrl as string | undefined) ?? '/graphql';
+  const graphqlUrlOf =
+    typeof options.graphqlUrl === 'function' ? options.graphqlUrl : () => (options.graphqlUrl as string | undefined) ?? '/graphql';
   let index: Buffer | null = null;
 
   async function sendFile(res: ServerResponse, path: string, head: boolean): Promise<boolean> {

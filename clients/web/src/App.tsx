@@ -67,7 +67,14 @@ function Layout() {
           <Route path="/sign-up" element={<SignUpPage />} />
           <Route path="/device" element={<DevicePage />} />
           <Route path="/orders" element={<RequireSession>{<MyOrdersPage />}</RequireSession>} />
-          <Route path="/board" element={<RequireSession roles={['STAFF', 'ADMIN']} orDeviceKey>{<BoardPage />}</RequireSession>} />
+          <Route
+            path="/board"
+            element={
+              <RequireSession roles={['STAFF', 'ADMIN']} orDeviceKey>
+                {<BoardPage />}
+              </RequireSession>
+            }
+          />
           <Route path="/admin" element={<RequireSession roles={['ADMIN']}>{<AdminPage />}</RequireSession>} />
           <Route path="*" element={<NotFound />} />
         </Routes>

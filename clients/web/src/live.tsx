@@ -130,23 +130,31 @@ export function writeOrderIfNewer(cache: ApolloCache, order: OrderCardFragment):
 /** The signed-in customer's orders, live; `onNew` gets an order the page has not listed yet. */
 export function useLiveMyOrders(onNew: (order: OrderCardFragment) => void, onResume: () => void): LiveState {
   const { session } = useSession();
-  return useLive(MyOrderUpdatesDocument, {}, {
-    skip: !session,
-    write: (cache, data) => writeOrderIfNewer(cache, data.myOrderUpdates),
-    onEvent: (data) => onNew(data.myOrderUpdates),
-    onResume,
-  });
+  return useLive(
+    MyOrderUpdatesDocument,
+    {},
+    {
+      skip: !session,
+      write: (cache, data) => writeOrderIfNewer(cache, data.myOrderUpdates),
+      onEvent: (data) => onNew(data.myOrderUpdates),
+      onResume,
+    },
+  );
 }
 
 export type BoardEvent = OrderBoardUpdatesSubscription['orderBoard'];
 
 /** Every new or changed order for the board (one station's, or all). */
 export function useLiveBoard(station: Station | null, onEvent: (order: BoardEvent) => void, onResume: () => void): LiveState {
-  return useLive(OrderBoardUpdatesDocument, { station }, {
-    write: (cache, data) => writeOrderIfNewer(cache, data.orderBoard),
-    onEvent: (data) => onEvent(data.orderBoard),
-    onResume,
-  });
+  return useLive(
+    OrderBoardUpdatesDocument,
+    { station },
+    {
+      write: (cache, data) => writeOrderIfNewer(cache, data.orderBoard),
+      onEvent: (data) => onEvent(data.orderBoard),
+      onResume,
+    },
+  );
 }
 
 function worst(states: LiveState[]): LiveState {

@@ -69,9 +69,7 @@ export function CartProvider({ children }: { children: ReactNode }) {
     setLines((current) => {
       const existing = current.find((line) => line.item.id === item.id);
       if (!existing) return [...current, { item, quantity: 1 }];
-      return current.map((line) =>
-        line.item.id === item.id ? { item, quantity: Math.min(MAX_QUANTITY, line.quantity + 1) } : line,
-      );
+      return current.map((line) => (line.item.id === item.id ? { item, quantity: Math.min(MAX_QUANTITY, line.quantity + 1) } : line));
     });
   }, []);
   const remove = useCallback((itemId: string) => {

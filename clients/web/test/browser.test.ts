@@ -7,7 +7,17 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltApp } from '../scripts/build.js';
-import { buildOnce, launchChromium, PASSWORD, recordOperations, signIn, signUp, startWebStack, uniqueEmail, type WebStack } from './support.js';
+import {
+  buildOnce,
+  launchChromium,
+  PASSWORD,
+  recordOperations,
+  signIn,
+  signUp,
+  startWebStack,
+  uniqueEmail,
+  type WebStack,
+} from './support.js';
 
 const COFFEE = 'b0ca1b98-2100-4ffc-8f7e-08941e623628';
 
@@ -224,10 +234,9 @@ describe('the web app on the development stack', () => {
     expect(await admin.getByText(secret).count()).toBe(0);
 
     const customer = await app.stack.signUp({ name: 'Dana' });
-    await app.stack.query(
-      `mutation { placeOrder(input: { lines: [{ menuItemId: "${COFFEE}", quantity: 1 }] }) { __typename } }`,
-      { token: customer.accessToken },
-    );
+    await app.stack.query(`mutation { placeOrder(input: { lines: [{ menuItemId: "${COFFEE}", quantity: 1 }] }) { __typename } }`, {
+      token: customer.accessToken,
+    });
     const display = await newPage();
     await display.goto(new URL('/device', app.appUrl).toString());
     await display.getByLabel('API key').fill(secret);
@@ -241,10 +250,17 @@ describe('the web app on the development stack', () => {
     await expect.poll(() => admin.getByRole('listitem', { name: 'Key Bar display' }).textContent()).toContain('revoked');
     // Gateways may trust a verified key a few seconds more (the revocation bound): the display then stops.
     await expect
-      .poll(async () => {
-        await display.reload();
-        return display.getByRole('alert').first().textContent({ timeout: 2_000 }).catch(() => '');
-      }, { timeout: 20_000 })
+      .poll(
+        async () => {
+          await display.reload();
+          return display
+            .getByRole('alert')
+            .first()
+            .textContent({ timeout: 2_000 })
+            .catch(() => '');
+        },
+        { timeout: 20_000 },
+      )
       .toMatch(/sign in|refused|permission/i);
   });
 
@@ -317,7 +333,11 @@ describe('the web app on the production stack, with its persisted operations as 
     await page.goto(app.appUrl);
     await itemRow(page, 'Coffee').waitFor();
     const refused = await page.evaluate(async (url) => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ me { id } }"}',
+      });
       return { status: response.status, body: await response.text() };
     }, app.stack.url);
     expect(refused.body).toContain('PERSISTED_QUERY_NOT_IN_LIST');

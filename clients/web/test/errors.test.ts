@@ -8,7 +8,10 @@ const graphqlErrors = (code: string, message = 'x') =>
 
 describe('describeError', () => {
   it('when fetch fails (network down), then it says the API cannot be reached', () => {
-    expect(describeError(new TypeError('Failed to fetch'))).toMatchObject({ kind: 'offline', message: expect.stringContaining("Can't reach Brigade") });
+    expect(describeError(new TypeError('Failed to fetch'))).toMatchObject({
+      kind: 'offline',
+      message: expect.stringContaining("Can't reach Brigade"),
+    });
   });
 
   it('when the gateway answers 429 with Retry-After, then it says how long to wait', () => {
@@ -16,8 +19,15 @@ describe('describeError', () => {
       status: 429,
       headers: { 'retry-after': '42' },
     });
-    const error = new ServerError('429', { response, bodyText: '{"errors":[{"message":"Too many requests.","extensions":{"code":"RATE_LIMITED"}}]}' });
-    expect(describeError(error)).toEqual({ kind: 'rate-limited', retryAfterSeconds: 42, message: 'Too many requests. Please wait 42 seconds and try again.' });
+    const error = new ServerError('429', {
+      response,
+      bodyText: '{"errors":[{"message":"Too many requests.","extensions":{"code":"RATE_LIMITED"}}]}',
+    });
+    expect(describeError(error)).toEqual({
+      kind: 'rate-limited',
+      retryAfterSeconds: 42,
+      message: 'Too many requests. Please wait 42 seconds and try again.',
+    });
   });
 
   it('when a field is FORBIDDEN or the operation is not in the safelist, then it says so in words', () => {
@@ -34,10 +44,25 @@ describe('describeError', () => {
 
 describe('the board and admin helpers', () => {
   it('advances PLACED → PREPARING → READY → SERVED and no further', () => {
-    expect(['PLACED', 'PREPARING', 'READY', 'SERVED', 'CANCELLED'].map((s) => nextStatus(s as never))).toEqual(['PREPARING', 'READY', 'SERVED', null, null]);
+    expect(['PLACED', 'PREPARING', 'READY', 'SERVED', 'CANCELLED'].map((s) => nextStatus(s as never))).toEqual([
+      'PREPARING',
+      'READY',
+      'SERVED',
+      null,
+      null,
+    ]);
   });
 
   it('reads prices in dollars as cents and refuses anything else', () => {
-    expect(['3', '3.5', '3.50', '12,25', ' 0.99 ', 'abc', '1.999', '-2'].map(parsePrice)).toEqual([300, 350, 350, 1225, 99, null, null, null]);
+    expect(['3', '3.5', '3.50', '12,25', ' 0.99 ', 'abc', '1.999', '-2'].map(parsePrice)).toEqual([
+      300,
+      350,
+      350,
+      1225,
+      99,
+      null,
+      null,
+      null,
+    ]);
   });
 });

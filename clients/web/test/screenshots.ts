@@ -22,9 +22,30 @@ try {
   // A few customers' orders in different states, for the board.
   const staffToken = await app.stack.adminToken();
   for (const [name, lines, advance] of [
-    ['Grace', [[id('Pizza'), 2], [id('Soda'), 2]], 2],
-    ['Linus', [[id('Steak'), 1], [id('Wine'), 1]], 1],
-    ['Barbara', [[id('Donut'), 3], [COFFEE, 1]], 0],
+    [
+      'Grace',
+      [
+        [id('Pizza'), 2],
+        [id('Soda'), 2],
+      ],
+      2,
+    ],
+    [
+      'Linus',
+      [
+        [id('Steak'), 1],
+        [id('Wine'), 1],
+      ],
+      1,
+    ],
+    [
+      'Barbara',
+      [
+        [id('Donut'), 3],
+        [COFFEE, 1],
+      ],
+      0,
+    ],
   ] as const) {
     const customer = await app.stack.signUp({ name });
     const placed = await app.stack.query(PASTA_ORDER, {

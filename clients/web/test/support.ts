@@ -73,7 +73,12 @@ export function uniqueEmail(prefix: string): string {
 export const PASSWORD = 'correct horse battery';
 
 /** Signs up through the app's form, as a person would; resolves on the menu, signed in. */
-export async function signUp(page: Page, appUrl: string, name: string, email = uniqueEmail(name.toLowerCase().replace(/[^a-z0-9]+/g, '-'))): Promise<string> {
+export async function signUp(
+  page: Page,
+  appUrl: string,
+  name: string,
+  email = uniqueEmail(name.toLowerCase().replace(/[^a-z0-9]+/g, '-')),
+): Promise<string> {
   await page.goto(new URL('/sign-up', appUrl).toString());
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);

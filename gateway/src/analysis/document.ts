@@ -45,10 +45,7 @@ function booleanOf(value: ValueNode, operation: OperationDefinitionNode, variabl
 }
 
 /** The operation a request runs: the named one, or the only one. */
-export function selectOperation(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-): OperationDefinitionNode | undefined {
+export function selectOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
   let found: OperationDefinitionNode | undefined;
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;

@@ -293,8 +293,7 @@ class Walk {
     const field = parent.getFields()[node.name.value];
     if (!field) return NOTHING;
     const named = getNamedType(field.type);
-    const weight =
-      this.model.fieldWeight(parent.name, field.name) ?? this.model.typeWeight(named.name) ?? (isCompositeType(named) ? 1 : 0);
+    const weight = this.model.fieldWeight(parent.name, field.name) ?? this.model.typeWeight(named.name) ?? (isCompositeType(named) ? 1 : 0);
     const listSize = this.model.listSize(parent.name, field.name);
     const size = listSize ? this.sizeFrom(node, field, listSize) : undefined;
     let childSized = NOT_SIZED;

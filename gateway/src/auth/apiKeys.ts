@@ -1,4 +1,13 @@
-import { apiKeyIdOf, HttpError, keyViewer, ServiceCallError, type Logger, type ServiceClient, type Viewer, ErrorCode } from '@brigade/platform';
+import {
+  apiKeyIdOf,
+  HttpError,
+  keyViewer,
+  ServiceCallError,
+  type Logger,
+  type ServiceClient,
+  type Viewer,
+  ErrorCode,
+} from '@brigade/platform';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 

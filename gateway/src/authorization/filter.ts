@@ -16,13 +16,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Viewer } from '@brigade/platform';
-import {
-  deny,
-  permissionClass,
-  seesEverything,
-  type AuthorizationPolicy,
-  type DenialCode,
-} from './policy.js';
+import { deny, permissionClass, seesEverything, type AuthorizationPolicy, type DenialCode } from './policy.js';
 import { isSkipped, rootTypeOf, selectOperation, type Variables } from '../analysis/document.js';
 
 /** Response key under which the filter asks for `__typename` where a removal only applies to some types. */
@@ -199,9 +193,7 @@ export function filterSelectedOperation(
   const ctx = newContext(shared);
   const selectionSet = filterSelectionSet(ctx, operation.selectionSet, root, root, null, { needsTypename: false });
   if (selectionSet === operation.selectionSet) return unchanged(document);
-  const permissionKey = [...new Set(ctx.removals.filter((r) => !r.emptied).map((r) => r.coordinate))]
-    .sort()
-    .join(',');
+  const permissionKey = [...new Set(ctx.removals.filter((r) => !r.emptied).map((r) => r.coordinate))].sort().join(',');
   if (selectionSet === null) {
     return { document, removals: ctx.removals, permissionKey, empty: true, typenamePaths: NO_PATHS };
   }
@@ -256,9 +248,7 @@ function filterSelection(
     case Kind.FIELD:
       return filterField(ctx, selection, scope, only, level);
     case Kind.INLINE_FRAGMENT: {
-      const condition = selection.typeCondition
-        ? compositeType(ctx, selection.typeCondition.name.value)
-        : scope;
+      const condition = selection.typeCondition ? compositeType(ctx, selection.typeCondition.name.value) : scope;
       if (!condition) return selection;
       const narrowed = narrow(ctx, condition, scope, fieldType, only);
       if (denyType(ctx, condition, selection.selectionSet, narrowed, level)) return null;
@@ -526,11 +516,7 @@ function runtimeTypes(ctx: Context, type: GraphQLCompositeType): readonly GraphQ
   return isAbstractType(type) ? ctx.shared.policy.schema.getPossibleTypes(type) : [type];
 }
 
-function intersect(
-  ctx: Context,
-  condition: GraphQLCompositeType,
-  only: ReadonlySet<string> | null,
-): ReadonlySet<string> {
+function intersect(ctx: Context, condition: GraphQLCompositeType, only: ReadonlySet<string> | null): ReadonlySet<string> {
   const names = new Set<string>();
   for (const type of runtimeTypes(ctx, condition)) if (!only || only.has(type.name)) names.add(type.name);
   return names;

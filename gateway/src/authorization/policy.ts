@@ -49,13 +49,10 @@ export function buildAuthorizationPolicy(supergraphSdl: string): AuthorizationPo
   const schema = buildASTSchema(supergraph.apiSchema().toAST());
   const source = supergraph.schema;
   const authName = source.coreFeatures?.getByIdentity(AUTHENTICATED_IDENTITY)?.directiveNameInSchema('authenticated');
-  const scopesName = source.coreFeatures
-    ?.getByIdentity(REQUIRES_SCOPES_IDENTITY)
-    ?.directiveNameInSchema('requiresScopes');
+  const scopesName = source.coreFeatures?.getByIdentity(REQUIRES_SCOPES_IDENTITY)?.directiveNameInSchema('requiresScopes');
 
   const own = new Map<string, MutableRequirement>();
-  const read = (element: DirectiveHolder): MutableRequirement | undefined =>
-    directivesOf(element, authName, scopesName);
+  const read = (element: DirectiveHolder): MutableRequirement | undefined => directivesOf(element, authName, scopesName);
   for (const type of source.types()) {
     const typeReq = read(type);
     if (typeReq) own.set(type.name, typeReq);

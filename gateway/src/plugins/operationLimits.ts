@@ -93,10 +93,12 @@ export function operationLimitRules(options: OperationLimitsOptions = {}): Valid
   const o = { ...OPERATION_LIMIT_DEFAULTS, ...definedOnly(options) };
   const expose = options.exposeLimits ?? false;
   // graphql-armor's rules throw out of validate() by default (a 500 in Apollo); report through the context.
-  const report = (limit: string): GraphQLArmorRejectCallback => (context, error) => {
-    options.onReject?.(limit);
-    context?.reportError(new GraphQLError(expose ? error.message.replace(/^Syntax Error: /, '') : LIMIT_EXCEEDED_MESSAGE));
-  };
+  const report =
+    (limit: string): GraphQLArmorRejectCallback =>
+    (context, error) => {
+      options.onReject?.(limit);
+      context?.reportError(new GraphQLError(expose ? error.message.replace(/^Syntax Error: /, '') : LIMIT_EXCEEDED_MESSAGE));
+    };
   const common = { exposeLimits: true, propagateOnRejection: false } as const;
   return [
     maxDepthRule({ ...common, n: o.maxDepth, flattenFragments: true, onReject: [report('depth')] }),

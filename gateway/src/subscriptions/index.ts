@@ -212,13 +212,16 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       if (expiresAt !== undefined) {
         timers++;
         // Timers hold at most ~24.8 days; a token lives minutes.
-        this.expiry = setTimeout(() => {
-          this.expiry = undefined;
-          timers--;
-          this.end('token_expired', [
-            { message: 'The access token expired; subscribe again with a fresh one.', extensions: { code: ErrorCode.Unauthenticated } },
-          ]);
-        }, Math.max(0, Math.min(expiresAt - Date.now(), 2_000_000_000)));
+        this.expiry = setTimeout(
+          () => {
+            this.expiry = undefined;
+            timers--;
+            this.end('token_expired', [
+              { message: 'The access token expired; subscribe again with a fresh one.', extensions: { code: ErrorCode.Unauthenticated } },
+            ]);
+          },
+          Math.max(0, Math.min(expiresAt - Date.now(), 2_000_000_000)),
+        );
       }
       res.on('drain', () => (this.blocked = 0));
 
@@ -237,7 +240,10 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       if (this.res.writableNeedDrain && ++this.blocked > limits.queueLimit) {
         dropped.inc({ reason: 'overflow' });
         return this.end('overflow', [
-          { message: 'Events arrived faster than this connection took them; subscribe again to catch up.', extensions: { code: ErrorCode.SubscriptionOverflow } },
+          {
+            message: 'Events arrived faster than this connection took them; subscribe again to catch up.',
+            extensions: { code: ErrorCode.SubscriptionOverflow },
+          },
         ]);
       }
       if (this.lastPayload.size >= 1_000) this.lastPayload.clear();
@@ -332,7 +338,10 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         for (const member of [...this.members]) {
           dropped.inc({ reason: 'overflow' });
           member.end('overflow', [
-            { message: 'Too many events waited for delivery; subscribe again to catch up.', extensions: { code: ErrorCode.SubscriptionOverflow } },
+            {
+              message: 'Too many events waited for delivery; subscribe again to catch up.',
+              extensions: { code: ErrorCode.SubscriptionOverflow },
+            },
           ]);
         }
         return;
@@ -493,7 +502,9 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     async serve({ req, res, request, context, expiresAt }) {
       const writer = createWriter(streamingTransportOf(req)!, res);
       if (draining || !apollo) {
-        return refuse(writer, context, { errors: [{ message: 'The gateway is shutting down; subscribe again.', extensions: { code: ErrorCode.ShuttingDown } }] });
+        return refuse(writer, context, {
+          errors: [{ message: 'The gateway is shutting down; subscribe again.', extensions: { code: ErrorCode.ShuttingDown } }],
+        });
       }
       const identity = identityOf(context);
       if ((perViewer.get(identity) ?? 0) >= limits.maxPerViewer) {
@@ -539,7 +550,13 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       const upstream = upstreamOperation(admitted.operation, root, live);
       const upstreamVariables = pick(admitted.variables, upstream.variables);
       const upstreamKey = `${live.subgraph}\n${upstream.query}\n${JSON.stringify(upstreamVariables)}\n${viewerKey(viewer)}`;
-      const hydrating = hydratingDocument(admitted.document, admitted.operation, root, live, apiSchema.getSubscriptionType()?.name ?? 'Subscription');
+      const hydrating = hydratingDocument(
+        admitted.document,
+        admitted.operation,
+        root,
+        live,
+        apiSchema.getSubscriptionType()?.name ?? 'Subscription',
+      );
       const source = print(hydrating);
       const groupKey = `${upstreamKey}\n${source}\n${JSON.stringify(admitted.variables)}`;
 
@@ -618,15 +635,14 @@ function asApolloRequest(request: HTTPGraphQLRequest): HTTPGraphQLRequest {
 }
 
 /** The subgraph operation for one stream: the field with the client's arguments, asking only the key. */
-function upstreamOperation(
-  operation: OperationDefinitionNode,
-  root: FieldNode,
-  live: LiveField,
-): { query: string; variables: string[] } {
+function upstreamOperation(operation: OperationDefinitionNode, root: FieldNode, live: LiveField): { query: string; variables: string[] } {
   const used = new Set<string>();
-  visit({ ...root, selectionSet: undefined, directives: [] }, {
-    Variable: (node) => void used.add(node.name.value),
-  });
+  visit(
+    { ...root, selectionSet: undefined, directives: [] },
+    {
+      Variable: (node) => void used.add(node.name.value),
+    },
+  );
   const field: FieldNode = {
     kind: Kind.FIELD,
     name: root.name,

@@ -90,7 +90,8 @@ function hydrateFieldFor(schema: GraphQLSchema, typeName: string): LiveField['hy
   let fallback: LiveField['hydrate'];
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
     const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
-    const idArg = required.length === 1 && isNonNullType(required[0]!.type) && getNamedType(required[0]!.type).name === 'ID' ? required[0]! : undefined;
+    const idArg =
+      required.length === 1 && isNonNullType(required[0]!.type) && getNamedType(required[0]!.type).name === 'ID' ? required[0]! : undefined;
     if (!idArg) continue;
     const returned = getNamedType(field.type);
     if (isListType(isNonNullType(field.type) ? field.type.ofType : field.type)) continue;
@@ -161,9 +162,7 @@ export function hydratingDocument(
 
 /** The one field a subscription selects at its root, when it selects it directly. */
 export function rootFieldOf(operation: OperationDefinitionNode): FieldNode | undefined {
-  const selections = operation.selectionSet.selections.filter(
-    (s) => !(s.kind === Kind.FIELD && s.name.value === '__typename'),
-  );
+  const selections = operation.selectionSet.selections.filter((s) => !(s.kind === Kind.FIELD && s.name.value === '__typename'));
   const only = selections.length === 1 ? selections[0] : undefined;
   return only?.kind === Kind.FIELD && only.selectionSet ? only : undefined;
 }

@@ -45,9 +45,7 @@ function policyOf(directives: readonly ConstDirectiveNode[] | undefined): FieldP
       }
     }
   }
-  return authenticated || scopes.length
-    ? { authenticated: authenticated || scopes.length > 0, scopes }
-    : undefined;
+  return authenticated || scopes.length ? { authenticated: authenticated || scopes.length > 0, scopes } : undefined;
 }
 
 function merge(a: FieldPolicy | undefined, b: FieldPolicy | undefined): FieldPolicy | undefined {
@@ -55,9 +53,7 @@ function merge(a: FieldPolicy | undefined, b: FieldPolicy | undefined): FieldPol
   if (!b) return a;
   // Both must hold: every alternative of one combined with every alternative of the other.
   const scopes =
-    a.scopes.length && b.scopes.length
-      ? a.scopes.flatMap((x) => b.scopes.map((y) => [...x, ...y]))
-      : [...a.scopes, ...b.scopes];
+    a.scopes.length && b.scopes.length ? a.scopes.flatMap((x) => b.scopes.map((y) => [...x, ...y])) : [...a.scopes, ...b.scopes];
   return { authenticated: true, scopes };
 }
 
@@ -104,9 +100,7 @@ export function enforceDirectives<R extends Resolvers>(typeDefs: DocumentNode, r
     const original = current as FieldResolver | undefined;
     typeResolvers[field] = (parent: unknown, args: unknown, context: { viewer: Viewer }, info: GraphQLResolveInfo) => {
       checkPolicy(context.viewer, policy);
-      return original
-        ? original(parent, args, context, info)
-        : (parent as Record<string, unknown> | null)?.[field];
+      return original ? original(parent, args, context, info) : (parent as Record<string, unknown> | null)?.[field];
     };
   }
   return out as R;

@@ -10,9 +10,7 @@ export type Env = Record<string, string | undefined>;
 /** The repository's `.data` folder: where `npm start` keeps databases and development keys. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../../.data', import.meta.url));
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65_535);
 const json = <T>(what: string) =>
   z.string().transform((raw, ctx) => {

@@ -30,8 +30,7 @@ export function createErrorFormatter(options: { production: boolean }) {
     const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
     if (!options.production) return formatted;
     if (code && CLIENT_SAFE_CODES.has(code)) {
-      const { stacktrace: _stack, exception: _exception, response: _response, serviceName: _svc, ...safe } =
-        formatted.extensions ?? {};
+      const { stacktrace: _stack, exception: _exception, response: _response, serviceName: _svc, ...safe } = formatted.extensions ?? {};
       return { ...formatted, extensions: safe };
     }
     return {

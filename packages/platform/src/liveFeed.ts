@@ -40,12 +40,7 @@ export class LiveFeed<T> {
 
   private constructor(private readonly logger: Logger) {}
 
-  static async open<T>(
-    db: Database,
-    topic: string,
-    parse: (payload: string) => T,
-    logger: Logger,
-  ): Promise<LiveFeed<T>> {
+  static async open<T>(db: Database, topic: string, parse: (payload: string) => T, logger: Logger): Promise<LiveFeed<T>> {
     const feed = new LiveFeed<T>(logger);
     feed.stopListening = await db.listen(topic, (payload) => feed.publish(payload, parse));
     return feed;
@@ -172,9 +167,7 @@ class Subscriber<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
     if (this.done) {
-      return this.failure !== undefined
-        ? Promise.reject(this.takeFailure())
-        : Promise.resolve({ value: undefined, done: true });
+      return this.failure !== undefined ? Promise.reject(this.takeFailure()) : Promise.resolve({ value: undefined, done: true });
     }
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }

@@ -96,13 +96,21 @@ export interface SubgraphDefinition<Config extends ServiceConfig, Deps extends o
  * serves it with `createSubgraphServer`, and starts its timers. Stopping — or failing anywhere on the way —
  * ends the timers, runs what `start` registered with `onClose`, and closes the database.
  */
-export function defineSubgraph<Config extends ServiceConfig, Deps extends object, RequestDeps extends object = object, Extras extends object = object>(
-  definition: SubgraphDefinition<Config, Deps, RequestDeps, Extras>,
-): (config: Config) => Promise<SubgraphServer & Extras> {
+export function defineSubgraph<
+  Config extends ServiceConfig,
+  Deps extends object,
+  RequestDeps extends object = object,
+  Extras extends object = object,
+>(definition: SubgraphDefinition<Config, Deps, RequestDeps, Extras>): (config: Config) => Promise<SubgraphServer & Extras> {
   return async (config) => {
     const name = perConfig(definition.name, config);
     const logger = createLogger(name, { level: config.logLevel });
-    const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
+    const db = await openDatabase({
+      url: config.databaseUrl,
+      schema: config.databaseSchema,
+      dataDir: config.pgliteDir,
+      durable: config.pgliteFsync,
+    });
     const closers: (() => Promise<void>)[] = [];
     const close = async () => {
       for (const closer of closers.reverse()) await closer();

@@ -195,8 +195,15 @@ export async function createSubgraphServer<Deps extends object, RequestDeps exte
         if (deadline !== undefined && deadline <= Date.now()) {
           // Nobody waits for the answer any more: starting now would only do work its caller believes failed.
           metrics.observe(undefined, 504, (performance.now() - started) / 1000);
-          log.warn({ caller: claims.issuer, lateByMs: Date.now() - deadline }, 'refused: the caller\'s deadline passed before the request started');
-          return sendError(res, new HttpError(504, ErrorCode.DeadlineExceeded, 'The deadline of this request passed before it could start.'), requestId);
+          log.warn(
+            { caller: claims.issuer, lateByMs: Date.now() - deadline },
+            "refused: the caller's deadline passed before the request started",
+          );
+          return sendError(
+            res,
+            new HttpError(504, ErrorCode.DeadlineExceeded, 'The deadline of this request passed before it could start.'),
+            requestId,
+          );
         }
         const status = await executeGraphQL(apollo, request, async () => contextOf(deadline), res, { [REQUEST_ID_HEADER]: requestId });
         const body = request.body as { operationName?: unknown } | undefined;

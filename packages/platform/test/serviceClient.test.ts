@@ -34,7 +34,10 @@ const json = (status: number, body: unknown) => (res: ServerResponse) =>
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 async function failure(call: Promise<unknown>): Promise<ServiceCallError> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ServiceCallError);
   return error as ServiceCallError;
 }
@@ -54,7 +57,11 @@ describe('ServiceClient', () => {
   it('when the callee answers errors, then a 5xx without data is unavailable and anything else is a graphql failure, with the codes', async () => {
     const client = new ServiceClient({ minter, target: 'menu', url, timeoutMs: 5_000 });
     answer = json(503, { errors: [{ message: 'draining', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
-    expect(await failure(client.request('{ ok }'))).toMatchObject({ kind: 'unavailable', codes: ['SERVICE_UNAVAILABLE'], message: 'menu: draining' });
+    expect(await failure(client.request('{ ok }'))).toMatchObject({
+      kind: 'unavailable',
+      codes: ['SERVICE_UNAVAILABLE'],
+      message: 'menu: draining',
+    });
     answer = json(200, { data: null, errors: [{ message: 'no', extensions: { code: 'FORBIDDEN' } }] });
     expect(await failure(client.request('{ ok }'))).toMatchObject({ kind: 'graphql', codes: ['FORBIDDEN'] });
     answer = (res) => res.writeHead(502).end('bad gateway');
@@ -75,7 +82,10 @@ describe('ServiceClient', () => {
 
   it('when no time is left, then nothing is sent; when nothing listens, then the callee is unavailable', async () => {
     const client = new ServiceClient({ minter, target: 'menu', url, timeoutMs: 5_000 });
-    expect(await failure(client.request('{ ok }', {}, { timeoutMs: 0 }))).toMatchObject({ kind: 'timeout', message: 'menu: no time left to call' });
+    expect(await failure(client.request('{ ok }', {}, { timeoutMs: 0 }))).toMatchObject({
+      kind: 'timeout',
+      message: 'menu: no time left to call',
+    });
     expect(received).toHaveLength(0);
     await client.close();
     const closed = createServer();

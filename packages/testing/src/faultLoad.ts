@@ -40,7 +40,17 @@ export interface FaultLoadResult {
 
 const PLACE = /* GraphQL */ `
   mutation FaultLoadPlace($input: PlaceOrderInput!) {
-    placeOrder(input: $input) { __typename ... on OrderPlaced { order { id } } ... on OrderRejected { reason } }
+    placeOrder(input: $input) {
+      __typename
+      ... on OrderPlaced {
+        order {
+          id
+        }
+      }
+      ... on OrderRejected {
+        reason
+      }
+    }
   }
 `;
 
@@ -53,10 +63,13 @@ const PLACE = /* GraphQL */ `
 export async function runFaultLoad(stack: Stack, options: FaultLoadOptions): Promise<FaultLoadResult> {
   const admin = await stack.adminToken();
   for (const item of SEED_MENU) {
-    const result = await stack.query(`mutation($id: ID!, $q: Int!) { restock${STATION_PROFILES[item.station].itemType}(id: $id, quantity: $q) { id } }`, {
-      variables: { id: item.id, q: options.restock ?? 5_000 },
-      token: admin,
-    });
+    const result = await stack.query(
+      `mutation($id: ID!, $q: Int!) { restock${STATION_PROFILES[item.station].itemType}(id: $id, quantity: $q) { id } }`,
+      {
+        variables: { id: item.id, q: options.restock ?? 5_000 },
+        token: admin,
+      },
+    );
     if (result.errors) throw new Error(`restock failed: ${JSON.stringify(result.errors)}`);
   }
   const drinks = SEED_MENU.filter((i) => i.station === 'bar' && i.name !== 'Beer');
@@ -125,7 +138,10 @@ async function countOrders(stack: Stack, customer: SignedInUser): Promise<number
   let count = 0;
   let after: string | null = null;
   for (;;) {
-    const r: { data?: { myOrders: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null; errors?: unknown } = await stack.query<{ myOrders: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+    const r: {
+      data?: { myOrders: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null;
+      errors?: unknown;
+    } = await stack.query<{ myOrders: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
       'query($after: String) { myOrders(first: 100, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }',
       { variables: { after }, token: customer.accessToken },
     );

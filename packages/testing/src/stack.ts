@@ -95,7 +95,7 @@ const START_ORDER: ServiceName[] = ['auth', 'menu', 'kitchen', 'bar', 'bakery', 
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const keyring = await generateKeyring();
-  const databaseUrl = options.databaseUrl === undefined ? TEST_DATABASE_URL : options.databaseUrl ?? undefined;
+  const databaseUrl = options.databaseUrl === undefined ? TEST_DATABASE_URL : (options.databaseUrl ?? undefined);
   const tag = `t${randomBytes(4).toString('hex')}`;
   const wanted = new Set<ServiceName>([...(options.only ?? SUBGRAPHS), 'gateway']);
   const shared: Env = {
@@ -257,7 +257,10 @@ async function startChild(name: ServiceName, env: Env, url: string): Promise<Run
       child.kill('SIGKILL');
       throw new Error(`${name} was not ready within 60 s:\n${output}`);
     }
-    const up = await fetch(health, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+    const up = await fetch(health, { signal: AbortSignal.timeout(1_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

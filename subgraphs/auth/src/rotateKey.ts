@@ -13,7 +13,12 @@ import { SigningKeys } from './domain/signingKeys.js';
  * PostgreSQL, where the command runs beside live servers).
  */
 export async function rotateKey(config: AuthConfig): Promise<string> {
-  const db = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, dataDir: config.pgliteDir, durable: config.pgliteFsync });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    dataDir: config.pgliteDir,
+    durable: config.pgliteFsync,
+  });
   try {
     await migrate(db, new URL('../migrations/', import.meta.url));
     return await new SigningKeys(db, sqlStores, config.accessTokenTtlS).rotate();

@@ -61,7 +61,13 @@ describe.each(ENGINES)('API keys in the auth subgraph on %s', (engine) => {
     const { secret } = (await create({ name: 'Bar printer', scopes: ['stock:write'] })).body.data!.createApiKey;
     expect(await grantOf(secret)).toMatchObject({ scopes: ['stock:write'], expiresAt: null });
     const last = secret.at(-1) === 'A' ? 'B' : 'A';
-    for (const bad of [secret.slice(0, -1), `${secret.slice(0, -1)}${last}`, `brg_${'0'.repeat(32)}_${'A'.repeat(43)}`, '', 'x'.repeat(5000)]) {
+    for (const bad of [
+      secret.slice(0, -1),
+      `${secret.slice(0, -1)}${last}`,
+      `brg_${'0'.repeat(32)}_${'A'.repeat(43)}`,
+      '',
+      'x'.repeat(5000),
+    ]) {
       expect(await grantOf(bad)).toBeNull();
     }
   });

@@ -237,11 +237,7 @@ describe.each(ENGINES)('auth subgraph on %s', (engine) => {
     const lookup = await auth.query('query($id: ID!) { user(id: $id) { id email } }', { id: user.user.id }, viewerOf(admin.accessToken));
     expect(lookup.body).toEqual({ data: { user: { id: user.user.id, email: user.user.email } } });
 
-    const unknown = await auth.query(
-      'mutation { grantRole(userId: "nobody", role: STAFF) { id } }',
-      {},
-      viewerOf(admin.accessToken),
-    );
+    const unknown = await auth.query('mutation { grantRole(userId: "nobody", role: STAFF) { id } }', {}, viewerOf(admin.accessToken));
     expect(errorOf(unknown).extensions?.code).toBe('NOT_FOUND');
   });
 
@@ -259,7 +255,13 @@ describe.each(ENGINES)('auth subgraph on %s', (engine) => {
     const ann = await session(await signUp());
     const bob = await session(await signUp());
     const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name email } } }`;
-    const reps = { r: [{ __typename: 'User', id: ann.user.id }, { __typename: 'User', id: bob.user.id }, { __typename: 'User', id: 'nobody' }] };
+    const reps = {
+      r: [
+        { __typename: 'User', id: ann.user.id },
+        { __typename: 'User', id: bob.user.id },
+        { __typename: 'User', id: 'nobody' },
+      ],
+    };
 
     const asAnn = await auth.query(entities, reps, viewerOf(ann.accessToken));
     expect(asAnn.body.data?._entities).toEqual([{ id: ann.user.id, name: 'Ann', email: ann.user.email }, null, null]);
@@ -268,11 +270,7 @@ describe.each(ENGINES)('auth subgraph on %s', (engine) => {
     const asStaff = await auth.query(entities, reps, userViewer('someone', 'orders:manage stock:write', ['STAFF']));
     expect(asStaff.body).toEqual({
       data: {
-        _entities: [
-          { id: ann.user.id, name: 'Ann', email: ann.user.email },
-          { id: bob.user.id, name: 'Ann', email: bob.user.email },
-          null,
-        ],
+        _entities: [{ id: ann.user.id, name: 'Ann', email: ann.user.email }, { id: bob.user.id, name: 'Ann', email: bob.user.email }, null],
       },
     });
   });
@@ -300,7 +298,12 @@ describe.each(ENGINES)('auth subgraph on %s', (engine) => {
 });
 
 describe('auth configuration', () => {
-  const keys = { SERVICE_SIGNING_KEY: '{"kid":"auth.x"}', SERVICE_TRUSTED_KEYS: '{"keys":[]}', DATA_DIR: 'memory', ALLOW_MEMORY_DATA: 'true' };
+  const keys = {
+    SERVICE_SIGNING_KEY: '{"kid":"auth.x"}',
+    SERVICE_TRUSTED_KEYS: '{"keys":[]}',
+    DATA_DIR: 'memory',
+    ALLOW_MEMORY_DATA: 'true',
+  };
 
   it('when production lacks an admin account, then loading fails', async () => {
     await expect(loadConfig({ ...keys, NODE_ENV: 'production', ADMIN_EMAIL: 'a@b.co' })).rejects.toThrow(ConfigError);

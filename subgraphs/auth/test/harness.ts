@@ -40,7 +40,8 @@ export async function startAuth(engine: Engine, env: Env = {}): Promise<AuthHarn
     server: subgraph.server,
     databaseSchema: subgraph.databaseSchema,
     raw: (authorization, query) => raw(authorization, query),
-    query: async (query, variables, viewer = ANONYMOUS) => raw(`Bearer ${await subgraph.mint('gateway', 'auth', viewer)}`, query, variables),
+    query: async (query, variables, viewer = ANONYMOUS) =>
+      raw(`Bearer ${await subgraph.mint('gateway', 'auth', viewer)}`, query, variables),
     mint: (issuer, audience, viewer) => subgraph.mint(issuer, audience, viewer),
     stop: () => subgraph.stop(),
   };

@@ -14,16 +14,23 @@ describe.each(ENGINES)('menu subgraph on %s', (engine) => {
 
   describe('when reading the seeded menu', () => {
     it('then it lists the 12 seeded items, drinks first, each category by name', async () => {
-      const res = await menu.call<{ menu: { id: string; name: string; category: string; __typename: string }[] }>(
-        `{ menu { ${ITEM} } }`,
-      );
+      const res = await menu.call<{ menu: { id: string; name: string; category: string; __typename: string }[] }>(`{ menu { ${ITEM} } }`);
       expect(res.errors).toBeUndefined();
       const seededIds = new Set(SEED_MENU.map((s) => s.id));
       const seeded = res.data!.menu.filter((i) => seededIds.has(i.id));
       expect(seeded.map((i) => i.name)).toEqual([
-        'Beer', 'Coffee', 'Soda', 'Wine',
-        'Grilled Fish', 'Pasta', 'Pizza', 'Steak',
-        'Brownie', 'Cookie', 'Donut', 'Gelato',
+        'Beer',
+        'Coffee',
+        'Soda',
+        'Wine',
+        'Grilled Fish',
+        'Pasta',
+        'Pizza',
+        'Steak',
+        'Brownie',
+        'Cookie',
+        'Donut',
+        'Gelato',
       ]);
       const coffee = res.data!.menu.find((i) => i.name === 'Coffee');
       expect(coffee).toEqual({
@@ -60,7 +67,9 @@ describe.each(ENGINES)('menu subgraph on %s', (engine) => {
 
   describe('when an admin creates and updates items', () => {
     it('then a created item is stored trimmed and can be read back and updated', async () => {
-      const created = await menu.call<{ createMenuItem: { id: string; name: string; description: string | null; price: { amount: number }; __typename: string } }>(
+      const created = await menu.call<{
+        createMenuItem: { id: string; name: string; description: string | null; price: { amount: number }; __typename: string };
+      }>(
         `mutation($input: CreateMenuItemInput!) { createMenuItem(input: $input) { ${ITEM} } }`,
         { input: { name: '  Lemonade  ', description: 'Fresh', price: 350, category: 'DRINK' } },
         { viewer: admin() },

@@ -1,8 +1,4 @@
-import type {
-  BatchLoader,
-  LiveFeed,
-  SubgraphContext,
-} from '@brigade/platform';
+import type { BatchLoader, LiveFeed, SubgraphContext } from '@brigade/platform';
 import type { OrderChange, OrdersRepository } from './data/ordersRepository.js';
 import type { Order, OrderLine } from './domain/order.js';
 import type { PlaceOrderSaga } from './domain/placeOrder.js';

@@ -54,7 +54,10 @@ const serve = defineSubgraph<OrdersConfig & OrdersServerOptions, OrdersDeps, Ord
     const orderEvents = await LiveFeed.open(db, 'order_changed', parseOrderChange, logger);
     onClose(() => orderEvents.close());
     const stations = new StationsClient(
-      Object.fromEntries(STATIONS.map((s) => [s, client(s, config.stationUrls[s], config.stationTimeoutMs)])) as Record<StationName, ServiceClient>,
+      Object.fromEntries(STATIONS.map((s) => [s, client(s, config.stationUrls[s], config.stationTimeoutMs)])) as Record<
+        StationName,
+        ServiceClient
+      >,
     );
     const faults: SagaFaults = config.faults ?? {};
     if (config.fault === 'exit-after-reserve' && !faults.afterReserve) {
@@ -65,7 +68,17 @@ const serve = defineSubgraph<OrdersConfig & OrdersServerOptions, OrdersDeps, Ord
     }
     const { deadlineMs, answerMarginMs, menuTimeoutMs, stationTimeoutMs } = config;
     const menu = new MenuClient(client('menu', config.menuUrl, menuTimeoutMs));
-    const saga = new PlaceOrderSaga({ store: orders, menu, stations, logger, deadlineMs, answerMarginMs, menuTimeoutMs, stationTimeoutMs, faults });
+    const saga = new PlaceOrderSaga({
+      store: orders,
+      menu,
+      stations,
+      logger,
+      deadlineMs,
+      answerMarginMs,
+      menuTimeoutMs,
+      stationTimeoutMs,
+      faults,
+    });
     onClose(() => saga.idle());
     const sweeper = new RecoverySweeper({
       store: orders,

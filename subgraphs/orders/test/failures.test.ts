@@ -70,7 +70,10 @@ describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
     const menuProxy = await startDelayProxy(() => menuDelay);
     // Only confirmations are slow: the holds are granted, so the deadline has stock to give back.
     const barProxy = await startDelayProxy((body) => (body.includes('confirmReservation') ? confirmDelay : 0));
-    cleanup.push(() => menuProxy.stop(), () => barProxy.stop());
+    cleanup.push(
+      () => menuProxy.stop(),
+      () => barProxy.stop(),
+    );
     const h = await start({
       menuUrlOverride: menuProxy.url,
       stationUrlOverrides: { bar: barProxy.url },

@@ -78,9 +78,14 @@ describe.each(ENGINES)('orders through the gateway, on %s', (engine) => {
 
   it('when 40 orders race for an item restocked to 10, then exactly 10 are placed and stock is 0', async () => {
     const admin = await stack.adminToken();
-    const created = await stack.query(`mutation { createMenuItem(input: { name: "Racy tart", price: 450, category: DESSERT }) { id } }`, { token: admin });
+    const created = await stack.query(`mutation { createMenuItem(input: { name: "Racy tart", price: 450, category: DESSERT }) { id } }`, {
+      token: admin,
+    });
     const id = created.data!.createMenuItem.id;
-    const restocked = await stack.query(`mutation($id: ID!) { restockPastry(id: $id, quantity: 10) { stock } }`, { variables: { id }, token: staffer.accessToken });
+    const restocked = await stack.query(`mutation($id: ID!) { restockPastry(id: $id, quantity: 10) { stock } }`, {
+      variables: { id },
+      token: staffer.accessToken,
+    });
     expect(restocked.data!.restockPastry.stock).toBe(10);
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) => place(i % 2 ? alice : bob, { lines: [{ menuItemId: id, quantity: 1 }] })),
@@ -110,13 +115,15 @@ describe.each(ENGINES)('orders through the gateway, on %s', (engine) => {
       variables: { c: cursor },
       token: bob.accessToken,
     });
-    const aliceIds = (await stack.query(`query { myOrders(first: 100) { edges { node { id } } } }`, { token: alice.accessToken })).data!.myOrders.edges.map(
-      (e: { node: { id: string } }) => e.node.id,
-    );
+    const aliceIds = (
+      await stack.query(`query { myOrders(first: 100) { edges { node { id } } } }`, { token: alice.accessToken })
+    ).data!.myOrders.edges.map((e: { node: { id: string } }) => e.node.id);
     for (const e of forged.data!.myOrders.edges) expect(aliceIds).not.toContain(e.node.id);
     const tampered = await stack.query(`query { myOrders(after: "eyJoYWNrIjoxfQ") { edges { node { id } } } }`, { token: bob.accessToken });
     expect(codes(tampered)).toEqual(['BAD_USER_INPUT']);
-    const all = await stack.query(`query { orders(status: PLACED, first: 100) { edges { node { id customer { id } } } } }`, { token: staffer.accessToken });
+    const all = await stack.query(`query { orders(status: PLACED, first: 100) { edges { node { id customer { id } } } } }`, {
+      token: staffer.accessToken,
+    });
     expect(all.data!.orders.edges).toContainEqual({ node: { id, customer: { id: alice.id } } });
     expect(codes(await stack.query(`query { orders { edges { node { id } } } }`, { token: bob.accessToken }))).toEqual(['FORBIDDEN']);
   });
@@ -191,10 +198,17 @@ describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () 
     const startOrders = async (fault: boolean) => {
       const proc = spawn(process.execPath, compiledArgs(main), { env: env(fault), stdio: 'ignore' });
       child = proc;
-      await eventually('orders is ready', async () => {
-        if (proc.exitCode !== null) throw new Error(`orders exited with ${proc.exitCode}`);
-        return fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
-      }, 60_000);
+      await eventually(
+        'orders is ready',
+        async () => {
+          if (proc.exitCode !== null) throw new Error(`orders exited with ${proc.exitCode}`);
+          return fetch(`http://127.0.0.1:${port}/ready`).then(
+            (r) => r.ok,
+            () => false,
+          );
+        },
+        60_000,
+      );
       return proc;
     };
     const user = await stack.signUp();

@@ -3,8 +3,20 @@ import { ENGINES, codesOf, customer, staff } from '@brigade/testing';
 import { PLACE, item, lines, startHarness, type Harness } from './support.js';
 
 const MY_ORDERS = /* GraphQL */ `
-  query($first: Int, $after: String) {
-    myOrders(first: $first, after: $after) { edges { cursor node { id status } } pageInfo { hasNextPage endCursor } }
+  query ($first: Int, $after: String) {
+    myOrders(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          status
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
   }
 `;
 
@@ -19,14 +31,23 @@ describe.each(ENGINES)('orders on %s', (engine) => {
 
   it('when an order for Coffee×2 + Pasta + Cookie is placed, then it is PLACED with the right total and each station holds less stock', async () => {
     const alice = customer('alice-place');
-    const before = { coffee: await h.stock('bar', item('Coffee').id), pasta: await h.stock('kitchen', item('Pasta').id), cookie: await h.stock('bakery', item('Cookie').id) };
+    const before = {
+      coffee: await h.stock('bar', item('Coffee').id),
+      pasta: await h.stock('kitchen', item('Pasta').id),
+      cookie: await h.stock('bakery', item('Cookie').id),
+    };
     const r = await h.orders(PLACE, { input: { lines: lines(['Coffee', 2], ['Pasta', 1], ['Cookie', 1]) } }, alice);
     expect(r.errors).toBeUndefined();
     expect(r.data.placeOrder.__typename).toBe('OrderPlaced');
     const order = r.data.placeOrder.order;
     expect(order.status).toBe('PLACED');
     expect(order.total).toEqual({ amount: 2 * 300 + 1400 + 200, currency: 'USD' });
-    expect(order.lines).toContainEqual({ quantity: 2, menuItem: { id: item('Coffee').id }, unitPrice: { amount: 300 }, subtotal: { amount: 600 } });
+    expect(order.lines).toContainEqual({
+      quantity: 2,
+      menuItem: { id: item('Coffee').id },
+      unitPrice: { amount: 300 },
+      subtotal: { amount: 600 },
+    });
     expect(await h.stock('bar', item('Coffee').id)).toBe(before.coffee - 2);
     expect(await h.stock('kitchen', item('Pasta').id)).toBe(before.pasta - 1);
     expect(await h.stock('bakery', item('Cookie').id)).toBe(before.cookie - 1);
@@ -56,7 +77,11 @@ describe.each(ENGINES)('orders on %s', (engine) => {
     const pasta = await h.stock('kitchen', item('Pasta').id);
     const unknown = '00000000-0000-4000-8000-000000000000';
     const r = await h.orders(PLACE, { input: { lines: [{ menuItemId: unknown, quantity: 1 }, ...lines(['Pasta', 1])] } }, customer('u1'));
-    expect(r.data.placeOrder).toMatchObject({ __typename: 'OrderRejected', reason: 'UNKNOWN_ITEM', lines: [{ menuItemId: unknown, reason: 'UNKNOWN_ITEM', available: null }] });
+    expect(r.data.placeOrder).toMatchObject({
+      __typename: 'OrderRejected',
+      reason: 'UNKNOWN_ITEM',
+      lines: [{ menuItemId: unknown, reason: 'UNKNOWN_ITEM', available: null }],
+    });
     expect(await h.stock('kitchen', item('Pasta').id)).toBe(pasta);
   });
 
@@ -79,7 +104,9 @@ describe.each(ENGINES)('orders on %s', (engine) => {
 
   it('when an item appears on several lines, then they are merged into one line', async () => {
     const r = await h.orders(PLACE, { input: { lines: lines(['Soda', 1], ['Soda', 2]) } }, customer('merger'));
-    expect(r.data.placeOrder.order.lines).toEqual([{ quantity: 3, menuItem: { id: item('Soda').id }, unitPrice: { amount: 250 }, subtotal: { amount: 750 } }]);
+    expect(r.data.placeOrder.order.lines).toEqual([
+      { quantity: 3, menuItem: { id: item('Soda').id }, unitPrice: { amount: 250 }, subtotal: { amount: 750 } },
+    ]);
   });
 
   it('when 40 orders race for an item restocked to 10, then exactly 10 are placed and the stock ends at 0', async () => {
@@ -201,11 +228,7 @@ describe.each(ENGINES)('orders on %s', (engine) => {
     expect(codesOf(await h.orders(MY_ORDERS, { after: Buffer.from('o1:1:x').toString('base64url') }, b))).toEqual(['BAD_USER_INPUT']);
     expect(codesOf(await h.orders(MY_ORDERS, { first: -1 }, b))).toEqual(['BAD_USER_INPUT']);
 
-    const all = await h.orders(
-      `query { orders(status: PLACED, first: 100) { edges { node { id customer { id } } } } }`,
-      {},
-      staff(),
-    );
+    const all = await h.orders(`query { orders(status: PLACED, first: 100) { edges { node { id customer { id } } } } }`, {}, staff());
     const seen = all.data.orders.edges.map((e: { node: { id: string } }) => e.node.id);
     for (const id of ids) expect(seen).toContain(id);
     expect(codesOf(await h.orders(`query { orders { edges { node { id } } } }`, {}, a))).toEqual(['FORBIDDEN']);

@@ -9,11 +9,33 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { item, lines } from './support.js';
 
 const PLACE = /* GraphQL */ `
-  mutation($input: PlaceOrderInput!) {
+  mutation ($input: PlaceOrderInput!) {
     placeOrder(input: $input) {
       __typename
-      ... on OrderPlaced { order { id status total { amount } lines { name quantity unitPrice { amount } menuItem { id name stock } } } }
-      ... on OrderRejected { reason }
+      ... on OrderPlaced {
+        order {
+          id
+          status
+          total {
+            amount
+          }
+          lines {
+            name
+            quantity
+            unitPrice {
+              amount
+            }
+            menuItem {
+              id
+              name
+              stock
+            }
+          }
+        }
+      }
+      ... on OrderRejected {
+        reason
+      }
     }
   }
 `;

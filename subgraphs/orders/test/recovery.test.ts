@@ -41,7 +41,11 @@ describe.each(ENGINES)('orders recovery and idempotency, on %s', (engine) => {
     // Every other order also holds a soda at the bar; the rest are kitchen and bakery only.
     const inFlight = Array.from({ length: abandoned }, (_, i) =>
       h
-        .orders(PLACE, { input: { lines: i % 2 ? lines(['Pasta', 1], ['Soda', 1]) : lines(['Pasta', 1], ['Cookie', 1]) } }, customer(`abandoned-${i}`))
+        .orders(
+          PLACE,
+          { input: { lines: i % 2 ? lines(['Pasta', 1], ['Soda', 1]) : lines(['Pasta', 1], ['Cookie', 1]) } },
+          customer(`abandoned-${i}`),
+        )
         .catch(() => undefined),
     );
     await eventually('every hold is granted', async () => (await h.stock('kitchen', item('Pasta').id)) === pasta - abandoned);

@@ -33,7 +33,12 @@ export interface Harness {
   /** Calls orders as the gateway would, for `viewer`. */
   orders<T = any>(query: string, variables: Record<string, unknown>, viewer: Viewer): Promise<GraphQLResponse<T>>;
   /** Calls a station as `issuer` (default gateway) for `viewer` (default staff with stock:write). */
-  station<T = any>(name: StationName, query: string, variables?: Record<string, unknown>, issuer?: ServiceName): Promise<GraphQLResponse<T>>;
+  station<T = any>(
+    name: StationName,
+    query: string,
+    variables?: Record<string, unknown>,
+    issuer?: ServiceName,
+  ): Promise<GraphQLResponse<T>>;
   stock(name: StationName, menuItemId: string): Promise<number>;
   restock(name: StationName, menuItemId: string, quantity: number): Promise<void>;
   createMenuItem(name: string, category: 'DRINK' | 'MEAL' | 'DESSERT', price: number): Promise<string>;
@@ -61,7 +66,9 @@ export interface HarnessOptions {
 const ITEM_TYPE: Record<StationName, string> = { kitchen: 'Dish', bar: 'Drink', bakery: 'Pastry' };
 
 /** The orders package with these saga options (its faults), as a module the kit starts. */
-const ordersWith = (options?: orders.OrdersServerOptions): SubgraphModule<orders.OrdersConfig, Awaited<ReturnType<typeof orders.createServer>>> => ({
+const ordersWith = (
+  options?: orders.OrdersServerOptions,
+): SubgraphModule<orders.OrdersConfig, Awaited<ReturnType<typeof orders.createServer>>> => ({
   name: orders.name,
   loadConfig: orders.loadConfig,
   createServer: (config) => orders.createServer(config, options),
@@ -95,9 +102,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const stations = Object.fromEntries(STATIONS.map((name, i) => [name, stationList[i]!])) as Record<StationName, TestSubgraph>;
     const ordersServer = await start(ordersWith(options.ordersOptions), {
       SUBGRAPH_MENU_URL: options.menuUrlOverride ?? menuServer.url,
-      ...Object.fromEntries(
-        STATIONS.map((s) => [`SUBGRAPH_${s.toUpperCase()}_URL`, options.stationUrlOverrides?.[s] ?? stations[s].url]),
-      ),
+      ...Object.fromEntries(STATIONS.map((s) => [`SUBGRAPH_${s.toUpperCase()}_URL`, options.stationUrlOverrides?.[s] ?? stations[s].url])),
       ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
       ...options.ordersEnv,
     });
@@ -111,11 +116,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       station: (name, query, variables = {}, issuer = 'gateway') => stations[name].call(query, variables, { issuer, viewer: admin() }),
       async stock(name, menuItemId) {
         const type = ITEM_TYPE[name];
-        const r = await harness.station(
-          name,
-          `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${type} { stock } } }`,
-          { r: [{ __typename: type, id: menuItemId }] },
-        );
+        const r = await harness.station(name, `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${type} { stock } } }`, {
+          r: [{ __typename: type, id: menuItemId }],
+        });
         const stock = r.data?._entities?.[0]?.stock;
         if (typeof stock !== 'number') throw new Error(`no stock for ${menuItemId}: ${JSON.stringify(r)}`);
         return stock;
@@ -227,11 +230,40 @@ export async function startDelayProxy(delayMs: (body: string) => number): Promis
 }
 
 export const PLACE = /* GraphQL */ `
-  mutation($input: PlaceOrderInput!) {
+  mutation ($input: PlaceOrderInput!) {
     placeOrder(input: $input) {
       __typename
-      ... on OrderPlaced { order { id status total { amount currency } lines { quantity menuItem { id } unitPrice { amount } subtotal { amount } } } }
-      ... on OrderRejected { reason message lines { menuItemId reason available } }
+      ... on OrderPlaced {
+        order {
+          id
+          status
+          total {
+            amount
+            currency
+          }
+          lines {
+            quantity
+            menuItem {
+              id
+            }
+            unitPrice {
+              amount
+            }
+            subtotal {
+              amount
+            }
+          }
+        }
+      }
+      ... on OrderRejected {
+        reason
+        message
+        lines {
+          menuItemId
+          reason
+          available
+        }
+      }
     }
   }
 `;
@@ -239,4 +271,3 @@ export const PLACE = /* GraphQL */ `
 export function lines(...spec: [string, number][]) {
   return spec.map(([name, quantity]) => ({ menuItemId: item(name).id, quantity }));
 }
-

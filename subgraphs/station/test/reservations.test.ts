@@ -108,9 +108,7 @@ describe.each(ENGINES)('station reservations on %s', (engine) => {
       expect(await stockOf(coffee.id)).toEqual([before! - 4]);
 
       const racing = order();
-      const results = await Promise.all(
-        Array.from({ length: 8 }, () => bar.reserve(racing, [{ menuItemId: coffee.id, quantity: 2 }])),
-      );
+      const results = await Promise.all(Array.from({ length: 8 }, () => bar.reserve(racing, [{ menuItemId: coffee.id, quantity: 2 }])));
       expect(results.map((r) => r.data!.reserveStock.status)).toEqual(Array(8).fill('HELD'));
       expect(await stockOf(coffee.id)).toEqual([before! - 6]);
       await Promise.all([bar.release(id), bar.release(racing)]);
@@ -151,15 +149,17 @@ describe.each(ENGINES)('station reservations on %s', (engine) => {
       expect((await bar.reserve(setAside, [{ menuItemId: wine.id, quantity: before! - 10 }])).data!.reserveStock.status).toBe('HELD');
       expect(await stockOf(wine.id)).toEqual([10]);
 
-      const results = await Promise.all(
-        Array.from({ length: 50 }, () => bar.reserve(order(), [{ menuItemId: wine.id, quantity: 1 }])),
-      );
+      const results = await Promise.all(Array.from({ length: 50 }, () => bar.reserve(order(), [{ menuItemId: wine.id, quantity: 1 }])));
       const statuses = results.map((r) => r.data!.reserveStock.status);
       expect(statuses.filter((s) => s === 'HELD')).toHaveLength(10);
       expect(statuses.filter((s) => s === 'REFUSED')).toHaveLength(40);
       expect(await stockOf(wine.id)).toEqual([0]);
 
-      await Promise.all([setAside, ...results.filter((r) => r.data!.reserveStock.status === 'HELD').map((r) => r.data!.reserveStock.orderId)].map((id) => bar.release(id)));
+      await Promise.all(
+        [setAside, ...results.filter((r) => r.data!.reserveStock.status === 'HELD').map((r) => r.data!.reserveStock.orderId)].map((id) =>
+          bar.release(id),
+        ),
+      );
       expect(await stockOf(wine.id)).toEqual([before]);
     });
   });

@@ -94,9 +94,7 @@ function renewOnUnauthorized(session: SessionStore): ApolloLink {
 }
 
 export function createApolloClient(options: ClientOptions): ApolloClient {
-  const transport =
-    options.transport ??
-    new HttpLink({ uri: options.graphqlUrl, print: printOperation });
+  const transport = options.transport ?? new HttpLink({ uri: options.graphqlUrl, print: printOperation });
   return new ApolloClient({
     cache: createCache(),
     link: ApolloLink.from([renewOnUnauthorized(options.session), authLink(options.session, options.deviceKey), transport]),

@@ -62,7 +62,15 @@ export function describeError(error: unknown): Problem {
       // not JSON: the status decides
     }
     const first = body.errors?.[0];
-    const code = first?.extensions?.code ?? (error.statusCode === 429 ? 'RATE_LIMITED' : error.statusCode === 401 ? 'UNAUTHENTICATED' : error.statusCode === 403 ? 'FORBIDDEN' : undefined);
+    const code =
+      first?.extensions?.code ??
+      (error.statusCode === 429
+        ? 'RATE_LIMITED'
+        : error.statusCode === 401
+          ? 'UNAUTHENTICATED'
+          : error.statusCode === 403
+            ? 'FORBIDDEN'
+            : undefined);
     if (!code && error.statusCode >= 500) {
       return { kind: 'server', message: 'Brigade is having trouble right now. Please try again in a moment.' };
     }

@@ -50,7 +50,17 @@ function Outcome({ error, done }: { error: unknown; done: string | null }) {
   );
 }
 
-function ItemSelect({ id, items, value, onChange }: { id: string; items: readonly MenuItemCardFragment[]; value: string; onChange: (id: string) => void }) {
+function ItemSelect({
+  id,
+  items,
+  value,
+  onChange,
+}: {
+  id: string;
+  items: readonly MenuItemCardFragment[];
+  value: string;
+  onChange: (id: string) => void;
+}) {
   return (
     <select id={id} required value={value} onChange={(e) => onChange(e.target.value)}>
       <option value="">Choose an item</option>
@@ -136,9 +146,13 @@ function CreateItem() {
     setInvalid(cents === null ? 'Enter a price like 3.50.' : null);
     setDone(null);
     if (cents === null) return;
-    const result = await create({ variables: { input: { name, description: description || null, price: cents, category } } }).catch(() => null);
+    const result = await create({ variables: { input: { name, description: description || null, price: cents, category } } }).catch(
+      () => null,
+    );
     if (result?.data) {
-      setDone(`${result.data.createMenuItem.name} is on the menu at ${formatMoney(result.data.createMenuItem.price)}; restock it to sell it.`);
+      setDone(
+        `${result.data.createMenuItem.name} is on the menu at ${formatMoney(result.data.createMenuItem.price)}; restock it to sell it.`,
+      );
       setName('');
       setDescription('');
       setPrice('');
@@ -153,7 +167,14 @@ function CreateItem() {
       <label htmlFor={ids.description}>Description</label>
       <input id={ids.description} value={description} onChange={(e) => setDescription(e.target.value)} />
       <label htmlFor={ids.price}>Price (USD)</label>
-      <input id={ids.price} inputMode="decimal" required value={price} aria-invalid={!!invalid} onChange={(e) => setPrice(e.target.value)} />
+      <input
+        id={ids.price}
+        inputMode="decimal"
+        required
+        value={price}
+        aria-invalid={!!invalid}
+        onChange={(e) => setPrice(e.target.value)}
+      />
       <label htmlFor={ids.category}>Category</label>
       <select id={ids.category} value={category} onChange={(e) => setCategory(e.target.value as Category)}>
         {CATEGORY_OPTIONS.map((c) => (
@@ -212,7 +233,15 @@ function EditItem({ items }: { items: readonly MenuItemCardFragment[] }) {
       <label htmlFor={ids.description}>New description</label>
       <input id={ids.description} value={description} disabled={!itemId} onChange={(e) => setDescription(e.target.value)} />
       <label htmlFor={ids.price}>New price (USD)</label>
-      <input id={ids.price} inputMode="decimal" required value={price} disabled={!itemId} aria-invalid={!!invalid} onChange={(e) => setPrice(e.target.value)} />
+      <input
+        id={ids.price}
+        inputMode="decimal"
+        required
+        value={price}
+        disabled={!itemId}
+        aria-invalid={!!invalid}
+        onChange={(e) => setPrice(e.target.value)}
+      />
       {invalid && (
         <p className="error" role="alert">
           {invalid}

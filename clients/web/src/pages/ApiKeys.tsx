@@ -53,7 +53,14 @@ export function ApiKeys() {
       <h2 id="keys-title">API keys</h2>
       <form onSubmit={submit} aria-label="New API key">
         <label htmlFor={ids.name}>Key name</label>
-        <input id={ids.name} required maxLength={100} placeholder="Kitchen display" value={name} onChange={(e) => setName(e.target.value)} />
+        <input
+          id={ids.name}
+          required
+          maxLength={100}
+          placeholder="Kitchen display"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
         <fieldset>
           <legend>Scopes</legend>
           {SCOPES.map(({ scope, label }) => (

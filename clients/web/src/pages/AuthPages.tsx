@@ -42,7 +42,14 @@ export function SignInPage() {
         <label htmlFor={emailId}>Email</label>
         <input id={emailId} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <label htmlFor={passwordId}>Password</label>
-        <input id={passwordId} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <input
+          id={passwordId}
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         <ErrorMessage error={error} />
         <button type="submit" disabled={loading}>
           Sign in

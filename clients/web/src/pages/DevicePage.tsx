@@ -41,7 +41,15 @@ export function DevicePage() {
       ) : (
         <form onSubmit={submit}>
           <label htmlFor={ids.key}>API key</label>
-          <input id={ids.key} type="password" autoComplete="off" required value={secret} aria-describedby={ids.hint} onChange={(e) => setSecret(e.target.value)} />
+          <input
+            id={ids.key}
+            type="password"
+            autoComplete="off"
+            required
+            value={secret}
+            aria-describedby={ids.hint}
+            onChange={(e) => setSecret(e.target.value)}
+          />
           <p id={ids.hint} className="hint">
             An admin creates one on the Admin page with the <code>orders:manage</code> scope. It stays on this browser until forgotten.
           </p>

@@ -103,7 +103,10 @@ function alive(pid: number): boolean {
 }
 
 function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The package's `exports` hide its package.json, so find it next to the resolved entry point. */

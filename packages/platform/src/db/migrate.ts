@@ -28,4 +28,3 @@ export async function migrate(db: Database, folder: URL): Promise<string[]> {
     return done;
   });
 }
-

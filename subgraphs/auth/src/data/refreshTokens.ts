@@ -10,9 +10,7 @@ export class RefreshTokenRepository implements RefreshTokenStore {
 
   /** The family of a token, or undefined when it was never issued. */
   async familyOf(hash: string): Promise<string | undefined> {
-    const { rows } = await this.db.query<{ family_id: string }>('SELECT family_id FROM refresh_tokens WHERE token_hash = $1', [
-      hash,
-    ]);
+    const { rows } = await this.db.query<{ family_id: string }>('SELECT family_id FROM refresh_tokens WHERE token_hash = $1', [hash]);
     return rows[0]?.family_id;
   }
 

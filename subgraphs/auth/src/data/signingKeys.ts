@@ -36,13 +36,12 @@ export class SigningKeyRepository implements SigningKeyStore {
 
   /** Stores `key` as the current key and retires every other current key at now. */
   async rotateTo(key: { kid: string; privateJwk: JWK; publicJwk: JWK }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO signing_keys (kid, private_jwk, public_jwk) VALUES ($1, $2::jsonb, $3::jsonb)`,
-      [key.kid, JSON.stringify(key.privateJwk), JSON.stringify(key.publicJwk)],
-    );
-    await this.db.query(`UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid <> $1`, [
+    await this.db.query(`INSERT INTO signing_keys (kid, private_jwk, public_jwk) VALUES ($1, $2::jsonb, $3::jsonb)`, [
       key.kid,
+      JSON.stringify(key.privateJwk),
+      JSON.stringify(key.publicJwk),
     ]);
+    await this.db.query(`UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid <> $1`, [key.kid]);
   }
 }
 

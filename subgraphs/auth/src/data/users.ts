@@ -23,18 +23,15 @@ export class UserRepository implements UserStore {
   }
 
   async byEmail(email: string): Promise<(UserRecord & { passwordHash: string }) | undefined> {
-    const { rows } = await this.db.query<UserRow>(
-      `SELECT ${COLUMNS}, password_hash FROM users WHERE email_lower = $1`,
-      [email.toLowerCase()],
-    );
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS}, password_hash FROM users WHERE email_lower = $1`, [
+      email.toLowerCase(),
+    ]);
     const row = rows[0];
     return row && { id: row.id, email: row.email, name: row.name, roles: row.roles, passwordHash: row.password_hash };
   }
 
   async byIds(ids: readonly string[]): Promise<UserRecord[]> {
-    const { rows } = await this.db.query<UserRecord>(`SELECT ${COLUMNS} FROM users WHERE id = ANY($1::text[])`, [
-      ids,
-    ]);
+    const { rows } = await this.db.query<UserRecord>(`SELECT ${COLUMNS} FROM users WHERE id = ANY($1::text[])`, [ids]);
     return rows;
   }
 

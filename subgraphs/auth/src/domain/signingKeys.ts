@@ -1,13 +1,5 @@
 import type { Database } from '@brigade/platform';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JSONWebKeySet,
-  type JWK,
-} from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import type { AuthStores } from './ports.js';
 
 /** How long the current key id is trusted before the database is asked again (another process may rotate). */

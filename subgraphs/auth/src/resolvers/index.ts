@@ -1,9 +1,4 @@
-import {
-  BadUserInputError,
-  ForbiddenError,
-  hasScope,
-  KEY_HAS_NO_USER,
-} from '@brigade/platform';
+import { BadUserInputError, ForbiddenError, hasScope, KEY_HAS_NO_USER } from '@brigade/platform';
 import { GraphQLScalarType } from 'graphql';
 import type { Session } from '../domain/accounts.js';
 import type { KeyManager } from '../domain/apiKeys.js';
@@ -56,8 +51,7 @@ export const resolvers = {
       payload(await ctx.accounts.logIn(input.email, input.password)),
     refreshToken: async (_: unknown, { refreshToken }: { refreshToken: string }, ctx: Context) =>
       payload(await ctx.accounts.refresh(refreshToken)),
-    logOut: (_: unknown, { refreshToken }: { refreshToken: string }, ctx: Context) =>
-      ctx.accounts.logOut(refreshToken),
+    logOut: (_: unknown, { refreshToken }: { refreshToken: string }, ctx: Context) => ctx.accounts.logOut(refreshToken),
     grantRole: (_: unknown, { userId, role }: { userId: string; role: string }, ctx: Context) => {
       if (!isRole(role)) throw new BadUserInputError(`Unknown role ${role}.`, 'role');
       return ctx.accounts.grantRole(userId, role);

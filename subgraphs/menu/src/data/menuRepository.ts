@@ -78,9 +78,7 @@ export class MenuRepository {
   /** Inserts the seed menu once in the database's life, keeping its fixed ids. */
   async seedOnce(items: readonly SeedItem[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query(
-        `INSERT INTO seeds (name) VALUES ('menu') ON CONFLICT (name) DO NOTHING RETURNING name`,
-      );
+      const { rows } = await tx.query(`INSERT INTO seeds (name) VALUES ('menu') ON CONFLICT (name) DO NOTHING RETURNING name`);
       if (rows.length === 0) return false;
       for (const item of items) {
         await tx.query(

@@ -72,12 +72,7 @@ function validPrice(raw: unknown): number {
   return raw;
 }
 
-export function validateNewItem(input: {
-  name: string;
-  description?: string | null;
-  price: number;
-  category: Category;
-}): NewMenuItem {
+export function validateNewItem(input: { name: string; description?: string | null; price: number; category: Category }): NewMenuItem {
   return {
     name: validName(input.name),
     description: validDescription(input.description),
@@ -86,11 +81,7 @@ export function validateNewItem(input: {
   };
 }
 
-export function validateChanges(input: {
-  name?: string | null;
-  description?: string | null;
-  price?: number | null;
-}): MenuItemChanges {
+export function validateChanges(input: { name?: string | null; description?: string | null; price?: number | null }): MenuItemChanges {
   const changes: { name?: string; description?: string | null; priceCents?: number } = {};
   if (input.name !== undefined) changes.name = validName(input.name);
   if (input.description !== undefined) changes.description = validDescription(input.description);

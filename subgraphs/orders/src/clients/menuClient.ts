@@ -3,7 +3,17 @@ import { MenuUnavailableError, type MenuItemInfo, type MenuPort } from '../domai
 
 const MENU_ITEMS = /* GraphQL */ `
   query OrdersMenuItems($ids: [ID!]!) {
-    menuItemsByIds(ids: $ids) { __typename id name price { amount currency } category station }
+    menuItemsByIds(ids: $ids) {
+      __typename
+      id
+      name
+      price {
+        amount
+        currency
+      }
+      category
+      station
+    }
   }
 `;
 

@@ -3,14 +3,29 @@ import type { ConfirmResult, ReserveResult, StationPort, StockLine } from '../do
 
 const RESERVE = /* GraphQL */ `
   mutation OrdersReserve($orderId: ID!, $lines: [StockLineInput!]!) {
-    reserveStock(orderId: $orderId, lines: $lines) { status lines { menuItemId quantity available } }
+    reserveStock(orderId: $orderId, lines: $lines) {
+      status
+      lines {
+        menuItemId
+        quantity
+        available
+      }
+    }
   }
 `;
 const CONFIRM = /* GraphQL */ `
-  mutation OrdersConfirm($orderId: ID!) { confirmReservation(orderId: $orderId) { status } }
+  mutation OrdersConfirm($orderId: ID!) {
+    confirmReservation(orderId: $orderId) {
+      status
+    }
+  }
 `;
 const RELEASE = /* GraphQL */ `
-  mutation OrdersRelease($orderId: ID!) { releaseReservation(orderId: $orderId) { status } }
+  mutation OrdersRelease($orderId: ID!) {
+    releaseReservation(orderId: $orderId) {
+      status
+    }
+  }
 `;
 
 type ReservationStatus = 'HELD' | 'CONFIRMED' | 'REFUSED' | 'RELEASED';

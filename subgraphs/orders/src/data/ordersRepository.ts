@@ -68,10 +68,10 @@ export class OrdersRepository implements OrderStore {
   }
 
   async findByKey(customerId: string, idempotencyKey: string): Promise<Order | undefined> {
-    const { rows } = await this.db.query<OrderRow>(
-      `SELECT ${ORDER_COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`,
-      [customerId, idempotencyKey],
-    );
+    const { rows } = await this.db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`, [
+      customerId,
+      idempotencyKey,
+    ]);
     return rows[0] && toOrder(rows[0]);
   }
 

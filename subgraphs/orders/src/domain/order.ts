@@ -42,8 +42,7 @@ export interface Rejection {
 }
 
 export type PlaceOrderOutcome =
-  | { readonly kind: 'placed'; readonly order: Order }
-  | { readonly kind: 'rejected'; readonly rejection: Rejection };
+  { readonly kind: 'placed'; readonly order: Order } | { readonly kind: 'rejected'; readonly rejection: Rejection };
 
 export interface RequestedLine {
   readonly menuItemId: string;
@@ -105,13 +104,11 @@ const SEVERITY: Record<RejectionReason, number> = { STATION_UNAVAILABLE: 3, UNKN
 
 /** One rejection from per-line reasons: the overall reason is the most severe one. */
 export function summarise(lines: readonly LineRejection[]): Rejection {
-  const reason = lines.reduce<RejectionReason>(
-    (worst, l) => (SEVERITY[l.reason] > SEVERITY[worst] ? l.reason : worst),
-    'OUT_OF_STOCK',
-  );
+  const reason = lines.reduce<RejectionReason>((worst, l) => (SEVERITY[l.reason] > SEVERITY[worst] ? l.reason : worst), 'OUT_OF_STOCK');
   const count = (r: RejectionReason) => lines.filter((l) => l.reason === r).length;
   const parts: string[] = [];
-  if (count('STATION_UNAVAILABLE')) parts.push(`${count('STATION_UNAVAILABLE')} item(s) cannot be prepared right now (a station is unavailable)`);
+  if (count('STATION_UNAVAILABLE'))
+    parts.push(`${count('STATION_UNAVAILABLE')} item(s) cannot be prepared right now (a station is unavailable)`);
   if (count('UNKNOWN_ITEM')) parts.push(`${count('UNKNOWN_ITEM')} item(s) are not on the menu`);
   if (count('OUT_OF_STOCK')) parts.push(`${count('OUT_OF_STOCK')} item(s) are out of stock`);
   return { reason, message: `The order was not placed: ${parts.join('; ')}. Nothing was reserved.`, lines };

@@ -45,13 +45,7 @@ export type ConfirmResult =
 
 /** `timeoutMs` bounds one call (the saga's share of its deadline); a call that runs out is `failed`. */
 export interface StationPort {
-  reserve(
-    station: StationName,
-    orderId: string,
-    lines: readonly StockLine[],
-    requestId: string,
-    timeoutMs: number,
-  ): Promise<ReserveResult>;
+  reserve(station: StationName, orderId: string, lines: readonly StockLine[], requestId: string, timeoutMs: number): Promise<ReserveResult>;
   confirm(station: StationName, orderId: string, requestId: string, timeoutMs: number): Promise<ConfirmResult>;
   /** Idempotent; throws when the station cannot be reached (the sweeper tries again later). */
   release(station: StationName, orderId: string, requestId: string): Promise<void>;

@@ -56,10 +56,7 @@ export type CancelDecision =
  * UPDATE accepts, so two concurrent cancels cannot both succeed. Cancelling is idempotent for the caller
  * who cancelled (`cancelledIt`): a retry of a cancel that was applied but whose answer was lost is `done`.
  */
-export function cancelDecision(
-  status: OrderStatus,
-  actor: { isOwner: boolean; isStaff: boolean; cancelledIt?: boolean },
-): CancelDecision {
+export function cancelDecision(status: OrderStatus, actor: { isOwner: boolean; isStaff: boolean; cancelledIt?: boolean }): CancelDecision {
   if (!actor.isOwner && !actor.isStaff) return { kind: 'forbidden' };
   const from: OrderStatus[] = actor.isStaff ? ['PLACED', 'PREPARING', 'READY'] : ['PLACED'];
   switch (status) {

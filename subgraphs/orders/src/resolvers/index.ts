@@ -154,17 +154,12 @@ export const resolvers = {
       if (!visible && order && isVisible(order.status)) throw new ForbiddenError('This order belongs to another customer.');
       return visible;
     },
-    myOrders: (_: unknown, args: PageArgs, ctx: OrdersContext) =>
-      connection(ctx, args, { customerId: userId(ctx.viewer) }),
+    myOrders: (_: unknown, args: PageArgs, ctx: OrdersContext) => connection(ctx, args, { customerId: userId(ctx.viewer) }),
     orders: (_: unknown, args: PageArgs & { status?: VisibleStatus | null }, ctx: OrdersContext) =>
       connection(ctx, args, { status: args.status ?? undefined }),
   },
   Mutation: {
-    placeOrder: async (
-      _: unknown,
-      args: { input: { lines: RequestedLine[]; idempotencyKey?: string | null } },
-      ctx: OrdersContext,
-    ) =>
+    placeOrder: async (_: unknown, args: { input: { lines: RequestedLine[]; idempotencyKey?: string | null } }, ctx: OrdersContext) =>
       toResult(
         await ctx.saga.place({
           customerId: userId(ctx.viewer),
@@ -188,8 +183,7 @@ export const resolvers = {
     __resolveType: (result: { __typename: string }) => result.__typename,
   },
   Order: {
-    __resolveReference: async (ref: { id: string }, ctx: OrdersContext) =>
-      visibleTo(ctx.viewer, await ctx.orderLoader.load(ref.id)),
+    __resolveReference: async (ref: { id: string }, ctx: OrdersContext) => visibleTo(ctx.viewer, await ctx.orderLoader.load(ref.id)),
     customer: (order: Order) => ({ __typename: 'User', id: order.customerId }),
     lines: async (order: Order, _: unknown, ctx: OrdersContext) => (await ctx.lineLoader.load(order.id)) ?? [],
     total: (order: Order) => money(order.totalCents, order.currency),

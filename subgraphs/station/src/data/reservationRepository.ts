@@ -159,9 +159,7 @@ export class ReservationRepository {
   }
 
   private async read(orderId: string, q: Queryable): Promise<Reservation | undefined> {
-    const { rows } = await q.query<{ status: StoredStatus }>('SELECT status FROM reservations WHERE order_id = $1', [
-      orderId,
-    ]);
+    const { rows } = await q.query<{ status: StoredStatus }>('SELECT status FROM reservations WHERE order_id = $1', [orderId]);
     if (!rows[0]) return undefined;
     const lines = await q.query<{ item_id: string; quantity: number; available: number }>(
       `SELECT l.item_id, l.quantity, COALESCE(s.quantity, 0) AS available

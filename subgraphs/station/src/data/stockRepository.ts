@@ -31,10 +31,7 @@ export class StockRepository {
       const { rows } = await tx.query(`INSERT INTO seeds (name) VALUES ('stock') ON CONFLICT (name) DO NOTHING RETURNING name`);
       if (rows.length === 0) return false;
       for (const item of items) {
-        await tx.query('INSERT INTO stock (item_id, quantity) VALUES ($1, $2) ON CONFLICT (item_id) DO NOTHING', [
-          item.id,
-          item.stock,
-        ]);
+        await tx.query('INSERT INTO stock (item_id, quantity) VALUES ($1, $2) ON CONFLICT (item_id) DO NOTHING', [item.id, item.stock]);
       }
       return true;
     });

@@ -43,9 +43,7 @@ export function normalizeLines(orderId: string, lines: readonly StockLine[]): St
     }
     merged.set(line.itemId, (merged.get(line.itemId) ?? 0) + line.quantity);
   }
-  return [...merged]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([itemId, quantity]) => ({ itemId, quantity }));
+  return [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([itemId, quantity]) => ({ itemId, quantity }));
 }
 
 export function validateRestock(quantity: number): void {

@@ -34,11 +34,7 @@ export function createResolvers(profile: StationProfile): SubgraphResolvers<Stat
       available: (item: StockItem) => item.stock > 0,
     },
     Mutation: {
-      [`restock${itemType}`]: async (
-        _: unknown,
-        args: { id: string; quantity: number },
-        ctx: StationContext,
-      ): Promise<StockItem> => {
+      [`restock${itemType}`]: async (_: unknown, args: { id: string; quantity: number }, ctx: StationContext): Promise<StockItem> => {
         validateRestock(args.quantity);
         const type = await ctx.menu.typeOf(args.id, ctx.requestId).catch((error: unknown) => {
           if (error instanceof ServiceUnavailableError) ctx.logger.warn({ err: error.cause }, 'menu unavailable for restock');
