@@ -1,6 +1,7 @@
-import { ConfigError } from './config.js';
+import { ConfigError, type ServiceConfig } from './config.js';
 import type { HttpApp } from './http.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import type { SubgraphModule } from './subgraphKit.js';
 
 /**
  * The only place a service process listens and handles signals: start it, then on SIGTERM/SIGINT drain
@@ -50,4 +51,16 @@ export async function configOrExit<C>(load: Promise<C>): Promise<C> {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   }
+}
+
+/** A subgraph's whole `main.ts`: its configuration from the environment (or exit 1), then `runService`. */
+export async function runSubgraph<Config extends ServiceConfig>(module: SubgraphModule<Config>): Promise<void> {
+  const config = await configOrExit(module.loadConfig(process.env));
+  await runService({
+    name: config.service,
+    logger: createLogger(config.service, { level: config.logLevel }),
+    host: config.host,
+    port: config.port,
+    start: () => module.createServer(config),
+  });
 }

@@ -1,11 +1,4 @@
-import { configOrExit, createLogger, runService } from '@brigade/platform';
-import { createServer, loadConfig, name } from './subgraph.js';
+import { runSubgraph } from '@brigade/platform';
+import * as subgraph from './subgraph.js';
 
-const config = await configOrExit(loadConfig(process.env));
-await runService({
-  name,
-  logger: createLogger(name, { level: config.logLevel }),
-  host: config.host,
-  port: config.port,
-  start: () => createServer(config),
-});
+await runSubgraph(subgraph);
