@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { existsSync, fsyncSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clusterTemplateDir, clusterTemplateTar, copyCluster } from './clusterTemplate.js';
 import { notifyChannel, type Database, type Queryable } from './database.js';
@@ -19,7 +20,7 @@ export async function openPGlite(dataDir?: string, options: { durable?: boolean 
   let db: PGlite;
   if (dataDir) {
     // A new data folder starts as a copy of the machine's empty cluster: initdb would cost seconds per service.
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await copyCluster(await clusterTemplateDir(), dataDir);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await newCluster(dataDir);
     db = await PGlite.create({ dataDir, startParams: options.durable ? DURABLE_START_PARAMS : START_PARAMS });
     if (options.durable) syncThroughToDisk(db);
   } else {
@@ -43,6 +44,21 @@ export async function openPGlite(dataDir?: string, options: { durable?: boolean 
     },
     close: () => db.close(),
   };
+}
+
+/**
+ * Copies the empty cluster beside `dataDir` and renames it into place: a start killed mid-copy leaves a partial
+ * folder the next start replaces, never a `dataDir` whose PG_VERSION claims a cluster that is not all there.
+ */
+async function newCluster(dataDir: string): Promise<void> {
+  const partial = `${dataDir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  try {
+    await copyCluster(await clusterTemplateDir(), partial);
+    await rename(partial, dataDir);
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
 }
 
 /**
