@@ -113,8 +113,11 @@ export function defineSubgraph<
     });
     const closers: (() => Promise<void>)[] = [];
     const close = async () => {
-      for (const closer of closers.reverse()) await closer();
-      await db.close();
+      try {
+        for (const closer of [...closers].reverse()) await closer();
+      } finally {
+        await db.close();
+      }
     };
     try {
       await migrate(db, definition.migrations);
