@@ -20,10 +20,10 @@ import type { TextInputErrors } from './textInputs.js';
  * What every subgraph module exports (`subgraphs/<name>/src/subgraph.ts`), beside its `typeDefs` and
  * `resolvers`: enough for a host — its `main.ts`, the embedded stack, the tests — to start it.
  */
-export interface SubgraphModule<Config> {
+export interface SubgraphModule<Config, Server extends SubgraphServer = SubgraphServer> {
   readonly name: string;
   loadConfig(env: Env): Promise<Config>;
-  createServer(config: Config): Promise<SubgraphServer>;
+  createServer(config: Config): Promise<Server>;
 }
 
 /** Starts `module` from an environment, with `fixed` variables over it (a station deployment's `STATION`). */

@@ -1,15 +1,11 @@
-import type { Env, HttpApp, ServiceKeyring, ServiceName, Viewer } from '@brigade/platform';
+import type { Env, ServiceKeyring, ServiceName, SubgraphModule, SubgraphServer, Viewer } from '@brigade/platform';
 import { createMinter, testKeyring } from './credentials.js';
 import { TEST_DATABASE_URL, type Engine } from './engines.js';
 import { postGraphQL, type GraphQLResponse } from './graphql.js';
 import { dropSchemas, uniqueSchema } from './schemas.js';
 
-/** What every subgraph package exports, and all a test needs to start it the way `main.ts` does. */
-export interface SubgraphModule<Config, Server extends HttpApp> {
-  readonly name: string;
-  loadConfig(env: Env): Config | Promise<Config>;
-  createServer(config: Config): Promise<Server>;
-}
+/** What startSubgraph starts: any subgraph package's exports (`name`, `loadConfig`, `createServer`). */
+export type { SubgraphModule } from '@brigade/platform';
 
 export interface SubgraphOptions {
   /** Default PGlite in memory; `postgres` puts the service in a fresh schema on TEST_DATABASE_URL, dropped on stop. */
@@ -30,7 +26,7 @@ export interface Caller {
   anonymousHttp?: boolean;
 }
 
-export interface TestSubgraph<Server extends HttpApp = HttpApp> {
+export interface TestSubgraph<Server extends SubgraphServer = SubgraphServer> {
   /** The service it runs as (a station's STATION, else the module's name). */
   readonly name: ServiceName;
   /** Its GraphQL endpoint; stable across restarts. */
@@ -58,7 +54,7 @@ export interface TestSubgraph<Server extends HttpApp = HttpApp> {
  * Starts one subgraph package in this process on a free port with its real start-up (migrations, seed),
  * its own fresh database and credentials from a test keyring.
  */
-export async function startSubgraph<Config, Server extends HttpApp>(
+export async function startSubgraph<Config, Server extends SubgraphServer>(
   module: SubgraphModule<Config, Server>,
   options: SubgraphOptions = {},
 ): Promise<TestSubgraph<Server>> {
