@@ -96,17 +96,39 @@ async function composeIfChanged(): Promise<void> {
 }
 
 /**
+ * Where each process keeps its subgraphs' databases: with every subgraph in one process, the platform's default
+ * (one PGlite cluster in DATA_DIR/pglite, a schema per service, opened once for all six); with several processes,
+ * a cluster per process, since a PGlite data folder belongs to one process.
+ */
+function clusterOf(names: SubgraphName[]): string | undefined {
+  if (processes === 1) return process.env.PGLITE_DIR ?? (dataDir === 'memory' ? undefined : join(dataDir, 'pglite'));
+  return dataDir === 'memory' ? undefined : join(dataDir, `pglite-${names.join('-')}`);
+}
+
+/**
  * On a start that creates a database, makes PGlite's empty cluster (once per machine) in a process of its own
  * from the first moment, on the other core while the launcher composes and the subgraphs load their code; the
  * subgraphs wait for it rather than run initdb themselves. A restart, or PostgreSQL, needs none.
  */
 function makeClusterTemplateEarly(): void {
   if (process.env.DATABASE_URL) return;
-  if (dataDir !== 'memory' && SUBGRAPHS.every((name) => existsSync(join(dataDir, name, 'PG_VERSION')))) return;
+  const clusters = groups().map(clusterOf);
+  if (clusters.every((dir) => dir && existsSync(join(dir, 'PG_VERSION')))) return;
   spawn(process.execPath, [resolve(ROOT, 'packages/platform/dist/db/makeClusterTemplate.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+/** Earlier versions kept a cluster per service in DATA_DIR/<service>: say that they are no longer read. */
+function noticeEarlierLayout(): void {
+  if (dataDir === 'memory' || process.env.DATABASE_URL) return;
+  const earlier = SUBGRAPHS.filter((name) => existsSync(join(dataDir, name, 'PG_VERSION')));
+  if (earlier.length === 0 || existsSync(join(dataDir, 'pglite', 'PG_VERSION'))) return;
+  console.log(
+    `Note: the databases now live in one cluster, ${join(dataDir, 'pglite')}; the folders of an earlier version ` +
+      `(${earlier.map((name) => join(dataDir, name)).join(', ')}) are no longer read and may be deleted.`,
+  );
 }
 
 const children = new Map<ServiceName | 'web', ChildProcess>();
@@ -163,13 +185,15 @@ function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: (S
 }
 
 function launchSubgraphs(names: SubgraphName[]): void {
+  const cluster = clusterOf(names);
+  const envOf = (name: SubgraphName) => ({ ...serviceEnv(name), ...(cluster && processes > 1 ? { PGLITE_DIR: cluster } : {}) });
   if (names.length === 1) {
     // A process of its own: the service's own entry point, as production runs it.
     const [name] = names as [SubgraphName];
-    launch(name, [resolve(ROOT, ENTRY[name])], serviceEnv(name), names);
+    launch(name, [resolve(ROOT, ENTRY[name])], envOf(name), names);
     return;
   }
-  const hosted = Object.fromEntries(names.map((name) => [name, serviceEnv(name)]));
+  const hosted = Object.fromEntries(names.map((name) => [name, envOf(name)]));
   launch(
     names.length === SUBGRAPH_ORDER.length ? 'subgraphs' : names.join('+'),
     [SUBGRAPH_HOST_ENTRY],
@@ -254,6 +278,7 @@ try {
   // The gateway needs no subgraph to start (the supergraph is a file), so it loads alongside them, on the
   // other core while the subgraphs start in one process.
   makeClusterTemplateEarly();
+  noticeEarlierLayout();
   for (const names of groups()) launchSubgraphs(names);
   // The subgraphs read no composed schema: composing (when a schema changed) overlaps their start.
   await composeIfChanged();

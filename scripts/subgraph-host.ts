@@ -1,8 +1,9 @@
 /**
  * Several subgraphs in one Node process: how `npm start`'s embedded development stack runs them (see
- * start-all.ts, START_PROCESSES). Each keeps its own port, key, configuration and PGlite database, exactly
- * as its own `main.ts` would give it; what they share is one Node runtime and one copy of the modules they
- * all load (graphql, Apollo, PGlite's compiled WebAssembly), which is most of a subgraph process's memory.
+ * start-all.ts, START_PROCESSES). Each keeps its own port, key and configuration, exactly as its own `main.ts`
+ * would give it; what they share is one Node runtime, one copy of the modules they all load (graphql, Apollo,
+ * PGlite's compiled WebAssembly), which is most of a subgraph process's memory, and one PGlite cluster (the
+ * data folder they all name: a schema each), opened once instead of six times.
  * Production runs one process per service (deploy/entrypoint.sh).
  *
  *   HOSTED_SERVICES='{"menu":{"PORT":"4002",…},"kitchen":{"STATION":"kitchen",…}}' node scripts/dist/subgraph-host.js

@@ -296,7 +296,7 @@ describe('API key expiry and rate limits', () => {
   it('when a key has expired, then the request is refused with 401', async () => {
     const key = await createKey(stack, adminToken, { name: 'Partner', scopes: ['orders:manage'], expiresInDays: 1 });
     await stack.services.auth.stop();
-    const db = await openDatabase({ schema: 'auth', dataDir: join(dataDir, 'auth') });
+    const db = await openDatabase({ schema: 'auth', dataDir: join(dataDir, 'pglite') });
     try {
       await db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [key.apiKey.id]);
     } finally {

@@ -40,8 +40,9 @@ export interface ServiceConfig {
   readonly logLevel: string;
   /** PostgreSQL URL; undefined means embedded PGlite. */
   readonly databaseUrl?: string;
+  /** Where its tables live: its own schema on PostgreSQL or in a PGlite cluster (`public` in a folder of its own). */
   readonly databaseSchema: string;
-  /** PGlite data folder; undefined means in memory. */
+  /** PGlite data folder, which services of one process may share (a schema each); undefined means in memory. */
   readonly pgliteDir?: string;
   /** PGlite syncs each commit to disk (`PGLITE_FSYNC`; on by default in production). */
   readonly pgliteFsync: boolean;
@@ -57,6 +58,7 @@ const baseSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+  PGLITE_DIR: z.string().min(1).optional(),
   SERVICE_SIGNING_KEY: json<JWK>('SERVICE_SIGNING_KEY').optional(),
   SERVICE_TRUSTED_KEYS: json<JSONWebKeySet>('SERVICE_TRUSTED_KEYS').optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
@@ -75,11 +77,16 @@ export async function loadServiceConfig(service: ServiceName, env: Env = process
     ...env,
     DATABASE_URL: env[`${prefix}_DATABASE_URL`] ?? env.DATABASE_URL,
     PORT: env[`${prefix}_PORT`] ?? env.PORT,
+    PGLITE_DIR: env[`${prefix}_PGLITE_DIR`] ?? env.PGLITE_DIR,
   });
   const production = base.PRODUCTION ?? base.NODE_ENV === 'production';
   const dataDir = base.DATA_DIR === 'memory' ? undefined : resolve(base.DATA_DIR);
+  // Development keeps every service in one cluster (a schema each), which the embedded stack opens once for
+  // all six; production keeps a service's own folder, tables in `public`, as every earlier version did.
+  const ownFolder = production && !base.PGLITE_DIR;
+  const pgliteDir = base.PGLITE_DIR ? resolve(base.PGLITE_DIR) : dataDir && (ownFolder ? join(dataDir, service) : join(dataDir, 'pglite'));
   // The gateway keeps no data of its own; every subgraph does.
-  if (production && service !== 'gateway' && !dataDir && !base.DATABASE_URL && !base.ALLOW_MEMORY_DATA) {
+  if (production && service !== 'gateway' && !pgliteDir && !base.DATABASE_URL && !base.ALLOW_MEMORY_DATA) {
     throw new ConfigError(
       'invalid configuration:\n  DATA_DIR=memory keeps every order, reservation and account in memory, lost when the ' +
         'process stops: production needs DATA_DIR set to a folder on a persistent volume, or DATABASE_URL ' +
@@ -103,8 +110,8 @@ export async function loadServiceConfig(service: ServiceName, env: Env = process
     production,
     logLevel: base.LOG_LEVEL,
     databaseUrl: base.DATABASE_URL,
-    databaseSchema: env[`${prefix}_DATABASE_SCHEMA`] ?? service,
-    pgliteDir: dataDir ? join(dataDir, service) : undefined,
+    databaseSchema: env[`${prefix}_DATABASE_SCHEMA`] ?? (!base.DATABASE_URL && pgliteDir && ownFolder ? 'public' : service),
+    pgliteDir,
     pgliteFsync: base.PGLITE_FSYNC ?? production,
     signingKey,
     trustedKeys,

@@ -11,7 +11,7 @@ export interface Database extends Queryable {
   /** Which engine serves this database, for logs and health. */
   readonly engine: 'pglite' | 'postgres';
   /**
-   * Calls `onPayload` with every NOTIFY on `<schema>_<topic>` (the service's schema; `public` on PGlite),
+   * Calls `onPayload` with every NOTIFY on `<schema>_<topic>` (the service's schema),
    * delivered after the notifying transaction commits. Resolves once listening; the returned function stops.
    */
   listen(topic: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
@@ -19,6 +19,13 @@ export interface Database extends Queryable {
 }
 
 const TOPIC = /^[a-z_][a-z0-9_]{0,30}$/;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** `schema`, checked to be a plain lower-case identifier: it is written into SQL unquoted. */
+export function schemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  return schema;
+}
 
 /** The NOTIFY channel of a topic in a schema: a plain lower-case identifier, so LISTEN needs no quoting. */
 export function notifyChannel(schema: string, topic: string): string {
@@ -29,9 +36,9 @@ export function notifyChannel(schema: string, topic: string): string {
 export interface DatabaseOptions {
   /** A postgres:// URL; when absent the embedded PGlite is used. */
   url?: string;
-  /** The service's own schema on a shared PostgreSQL server (ignored by PGlite, which is per service). */
+  /** The service's own schema, on a PostgreSQL server or in a PGlite cluster that several services may share. */
   schema: string;
-  /** PGlite data folder; absent means in memory. */
+  /** PGlite data folder (services of one process naming the same folder share it); absent means in memory. */
   dataDir?: string;
   /**
    * PGlite in a data folder syncs every commit to disk (fsync on, through to the file system), so a host
@@ -48,5 +55,5 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return openPostgres(options.url, options.schema, options.poolSize ?? 10);
   }
   const { openPGlite } = await import('./pglite.js');
-  return openPGlite(options.dataDir, { durable: options.durable });
+  return openPGlite(options.dataDir, options.schema, { durable: options.durable });
 }

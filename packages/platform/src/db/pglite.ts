@@ -1,9 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { existsSync, fsyncSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { clusterTemplateDir, clusterTemplateTar, copyCluster } from './clusterTemplate.js';
-import { notifyChannel, type Database, type Queryable } from './database.js';
+import { notifyChannel, schemaName, type Database, type Queryable } from './database.js';
 
 /**
  * PostgreSQL allocates and touches its shared buffers at start: the default 128 MB was most of each
@@ -13,37 +13,166 @@ import { notifyChannel, type Database, type Queryable } from './database.js';
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /**
- * Embedded PostgreSQL. PGlite is one connection, so its transactions run one at a time: that is what
- * makes stock changes atomic on it, and why no connection pool exists here.
+ * Embedded PostgreSQL, with the service's tables in `schema`. PGlite is one connection, so its transactions
+ * run one at a time: that is what makes stock changes atomic on it, and why no connection pool exists here.
+ *
+ * Services of one process that name the same data folder share one PGlite, each in its own schema, as they
+ * would share a PostgreSQL server: the embedded development stack opens, copies and caches one cluster
+ * instead of six. A folder belongs to one process (PGlite has no server to share it through): another
+ * process opening it is refused while the first holds it. In memory (no folder) every call is its own database.
  */
-export async function openPGlite(dataDir?: string, options: { durable?: boolean } = {}): Promise<Database> {
-  let db: PGlite;
-  if (dataDir) {
-    // A new data folder starts as a copy of the machine's empty cluster: initdb would cost seconds per service.
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await newCluster(dataDir);
-    db = await PGlite.create({ dataDir, startParams: options.durable ? DURABLE_START_PARAMS : START_PARAMS });
-    if (options.durable) syncThroughToDisk(db);
-  } else {
-    db = await PGlite.create({ startParams: START_PARAMS, loadDataDir: await clusterTemplateTar() });
+export async function openPGlite(dataDir: string | undefined, schema: string, options: { durable?: boolean } = {}): Promise<Database> {
+  schemaName(schema);
+  const durable = options.durable ?? false;
+  if (!dataDir) {
+    const cluster = new Cluster(await PGlite.create({ startParams: START_PARAMS, loadDataDir: await clusterTemplateTar() }), durable);
+    return cluster.attach(schema, () => cluster.close());
   }
-  return {
-    engine: 'pglite',
-    query: (sql, params) => db.query(sql, params as unknown[]) as never,
-    exec: async (sql) => void (await db.exec(sql)),
-    transaction: (fn) =>
-      db.transaction((tx) =>
-        fn({
-          query: (sql, params) => tx.query(sql, params as unknown[]) as never,
-          exec: async (sql) => void (await tx.exec(sql)),
-        } satisfies Queryable),
-      ),
-    // One process, one connection: PGlite delivers its own NOTIFYs once the transaction commits.
-    listen: async (topic, onPayload) => {
-      const stop = await db.listen(notifyChannel('public', topic), onPayload);
-      return () => stop();
-    },
-    close: () => db.close(),
-  };
+  const path = resolve(dataDir);
+  let entry = clusters.get(path);
+  if (!entry) {
+    entry = { cluster: openCluster(path, durable), users: 0 };
+    clusters.set(path, entry);
+  }
+  entry.users++;
+  let cluster: Cluster;
+  try {
+    cluster = await entry.cluster;
+    if (cluster.durable !== durable) {
+      throw new Error(`${path} is already open in this process with PGLITE_FSYNC=${cluster.durable}: its services must agree`);
+    }
+    return await cluster.attach(schema, () => release(path));
+  } catch (error) {
+    await release(path);
+    throw error;
+  }
+}
+
+/** Open clusters by data folder, with how many services use each: the last to close closes it. */
+const clusters = new Map<string, { cluster: Promise<Cluster>; users: number }>();
+
+async function release(path: string): Promise<void> {
+  const entry = clusters.get(path);
+  if (!entry || --entry.users > 0) return;
+  clusters.delete(path);
+  const cluster = await entry.cluster.catch(() => undefined);
+  if (!cluster) return;
+  try {
+    await cluster.close();
+  } finally {
+    await rm(join(path, OWNER_FILE), { force: true });
+  }
+}
+
+async function openCluster(dataDir: string, durable: boolean): Promise<Cluster> {
+  // A new data folder starts as a copy of the machine's empty cluster: initdb would cost seconds.
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await newCluster(dataDir);
+  await claim(dataDir);
+  try {
+    const db = await PGlite.create({ dataDir, startParams: durable ? DURABLE_START_PARAMS : START_PARAMS });
+    if (durable) syncThroughToDisk(db);
+    return new Cluster(db, durable);
+  } catch (error) {
+    await rm(join(dataDir, OWNER_FILE), { force: true });
+    throw error;
+  }
+}
+
+/** Names the process that has the folder open: two PostgreSQL instances writing one cluster would corrupt it. */
+const OWNER_FILE = 'brigade-owner.pid';
+
+async function claim(dataDir: string): Promise<void> {
+  const file = join(dataDir, OWNER_FILE);
+  for (;;) {
+    try {
+      await writeFile(file, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(await readFile(file, 'utf8').catch(() => ''));
+    if (holder && holder !== process.pid && alive(holder)) {
+      throw new Error(
+        `${dataDir} is in use by process ${holder}: an embedded database serves one process. Stop it, or give this ` +
+          'service a folder of its own (PGLITE_DIR) or a PostgreSQL server (DATABASE_URL)',
+      );
+    }
+    // Left by a process that died without closing (or by this one, which holds no open cluster there).
+    await rm(file, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One PGlite shared by schemas. Each call runs alone on the connection with the caller's schema first on the
+ * search path: set only when the previous call was another schema's, so a service alone pays nothing for it.
+ */
+class Cluster {
+  private searchPath?: string;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: PGlite,
+    readonly durable: boolean,
+  ) {}
+
+  async attach(schema: string, close: () => Promise<void>): Promise<Database> {
+    await this.exclusive(schema, () => this.db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
+    const listeners = new Set<() => Promise<void>>();
+    const run = <T>(work: () => Promise<T>) => this.exclusive(schema, work);
+    return {
+      engine: 'pglite',
+      query: (sql, params) => run(() => this.db.query(sql, params as unknown[]) as never),
+      exec: (sql) => run(async () => void (await this.db.exec(sql))),
+      transaction: (fn) =>
+        run(() =>
+          this.db.transaction((tx) =>
+            fn({
+              query: (sql, params) => tx.query(sql, params as unknown[]) as never,
+              exec: async (sql) => void (await tx.exec(sql)),
+            } satisfies Queryable),
+          ),
+        ),
+      // One process, one connection: PGlite delivers its own NOTIFYs once the transaction commits. The
+      // channel names the schema (triggers notify on TG_TABLE_SCHEMA's), so schemas never hear each other.
+      listen: async (topic, onPayload) => {
+        const stop = await this.db.listen(notifyChannel(schema, topic), onPayload);
+        const unlisten = async () => {
+          if (listeners.delete(unlisten)) await stop();
+        };
+        listeners.add(unlisten);
+        return unlisten;
+      },
+      close: async () => {
+        await Promise.all([...listeners].map((unlisten) => unlisten()));
+        await close();
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  private exclusive<T>(schema: string, work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(async () => {
+      if (this.searchPath !== schema) {
+        await this.db.exec(`SET search_path TO ${schema}`);
+        this.searchPath = schema;
+      }
+      return work();
+    });
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
 }
 
 /**

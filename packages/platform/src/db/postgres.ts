@@ -1,14 +1,12 @@
 import pg from 'pg';
-import { notifyChannel, type Database, type Queryable } from './database.js';
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+import { notifyChannel, schemaName, type Database, type Queryable } from './database.js';
 
 /**
  * A pool whose connections all use the service's own schema, so one PostgreSQL server (or one database)
  * can host every service without any of them seeing another's tables.
  */
 export async function openPostgres(url: string, schema: string, poolSize: number): Promise<Database> {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  schemaName(schema);
   const setup = new pg.Client({ connectionString: url });
   await setup.connect();
   try {
