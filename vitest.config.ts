@@ -28,6 +28,7 @@ export default defineConfig({
     // isolating files cost about a second of imports each (52 s of 121 s over the gateway and subgraph
     // suites here, 9 s of 75 s without). No test mocks modules or keeps state in a module another file reads.
     isolate: false,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // Tests that build a bare ApolloGateway must not probe cloud metadata addresses either (see gateway/src/federation.ts).
+    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
   },
 });

@@ -37,6 +37,8 @@ export interface GatewayConfig extends ServiceConfig {
   /** OTLP/HTTP collector base URL; tracing is off (no spans at all) without it. */
   readonly otlpEndpoint?: string;
   readonly otelServiceName: string;
+  /** Apollo Gateway's own anonymous usage metrics to Apollo, with cloud metadata probes: off unless asked for. */
+  readonly apolloTelemetry: boolean;
   /** Live streams: per-viewer cap, per-subscriber buffer, heartbeat (subscriptions/index.ts has the defaults). */
   readonly subscriptions: SubscriptionLimits;
   /** `API_KEY_CACHE_TTL_MS`: a verified API key is trusted this long; the bound on a revocation's delay. */
@@ -60,6 +62,7 @@ const schema = z.object({
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('brigade-gateway'),
+  APOLLO_TELEMETRY_DISABLED: z.enum(['true', 'false', '1', '0']).default('true'),
   SUBSCRIPTIONS_PER_VIEWER: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.maxPerViewer),
   SUBSCRIPTION_QUEUE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SUBSCRIPTION_LIMITS.queueLimit),
   SUBSCRIPTION_HEARTBEAT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_SUBSCRIPTION_LIMITS.heartbeatMs),
@@ -92,6 +95,7 @@ export async function loadConfig(env: Env = process.env): Promise<GatewayConfig>
     protection: loadProtectionConfig(env, base.production),
     ...(own.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: own.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     otelServiceName: own.OTEL_SERVICE_NAME,
+    apolloTelemetry: own.APOLLO_TELEMETRY_DISABLED === 'false' || own.APOLLO_TELEMETRY_DISABLED === '0',
     subscriptions: {
       maxPerViewer: own.SUBSCRIPTIONS_PER_VIEWER,
       queueLimit: own.SUBSCRIPTION_QUEUE_LIMIT,

@@ -38,6 +38,9 @@ export function createFederation(
   const health = new SubgraphHealth(config.healthCheckIntervalMs, logger);
   const { minter } = options;
   const routingUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
+  // Apollo Gateway reads this switch from the environment only, when constructed. Left on, every start probes
+  // the cloud metadata addresses of AWS, GCP, Azure and Alibaba and exports usage metrics to Apollo.
+  if (!config.apolloTelemetry) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     logger,
     queryPlannerConfig: { cache: metrics.queryPlanCache },
