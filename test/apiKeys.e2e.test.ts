@@ -1,8 +1,16 @@
 import { createGateway, loadConfig as loadGatewayConfig, type Gateway } from '@brigade/gateway';
 import { CredentialMinter, keyViewer, openDatabase, SUBGRAPHS } from '@brigade/platform';
-import { ADMIN, SEED_MENU, startStack, subscribe, type GraphQLResult, type LiveTransport, type Stack } from '@brigade/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import {
+  ADMIN,
+  SEED_MENU,
+  startStack,
+  subscribe,
+  type GraphQLResult,
+  type LiveTransport,
+  type Stack,
+  scratchFolder,
+} from '@brigade/testing';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -279,7 +287,7 @@ describe('API key expiry and rate limits', () => {
   let adminToken: string;
   beforeAll(async () => {
     // Auth alone, on PGlite in a folder, so the test can move a key's expiry into the past while auth is stopped.
-    dataDir = await mkdtemp(join(tmpdir(), 'brigade-keys-'));
+    dataDir = await scratchFolder('brigade-keys-');
     stack = await startStack({
       only: ['auth'],
       databaseUrl: null,

@@ -1,6 +1,6 @@
+import { scratchFolder } from '@brigade/testing';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 it('when a run uses an API key every way it can, then its secret is in no log line, metric or response; its id is', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'brigade-key-logs-'));
+  const dir = await scratchFolder('brigade-key-logs-');
   try {
     const resultFile = join(dir, 'key.json');
     // A process of its own, so every service's logger (pino on fd 1) is captured, not just this process's.

@@ -10,3 +10,4 @@ export * from './schemas.js';
 export * from './seedMenu.js';
 export * from './stack.js';
 export * from './subgraph.js';
+export * from './scratch.js';

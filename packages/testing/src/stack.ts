@@ -11,8 +11,7 @@ import {
 } from '@brigade/platform';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import { SUBGRAPH_SERVERS } from '../../../scripts/lib/subgraphs.js';
 import { createClient, type GraphQLClient } from './client.js';
 import { compiledArgs } from './compiled.js';
 import { TEST_DATABASE_URL } from './engines.js';
+import { scratchFolder } from './scratch.js';
 import { dropSchemas } from './schemas.js';
 
 export interface StackOptions {
@@ -113,6 +113,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     HEALTH_CHECK_INTERVAL_MS: '500',
+    // Tests sign up and log in hundreds of times: scrypt at 2^10 instead of 2^15 spares seconds of CPU per file.
+    PASSWORD_HASH_COST: '10',
     ...options.env,
   };
   const urls: Env = {};
@@ -120,8 +122,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const schemas: string[] = [];
 
   // The subgraphs of this process share one PGlite cluster, a schema each, as `npm start` runs them: one
-  // cluster to copy and open instead of six (a folder opens faster than a database loaded into memory).
-  const scratch = databaseUrl || options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'brigade-stack-'));
+  // cluster to copy and open instead of six (a folder in memory opens faster than a database loaded into memory).
+  const scratch = databaseUrl || options.dataDir ? undefined : await scratchFolder('brigade-stack-');
   const clusterDir = options.dataDir ? join(options.dataDir, 'pglite') : scratch;
   const children = new Set<ServiceName>(options.processes ?? []);
   /** A child process cannot open the cluster this process holds: it gets a folder of its own, or memory. */

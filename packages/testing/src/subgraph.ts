@@ -68,6 +68,8 @@ export async function startSubgraph<Config, Server extends SubgraphServer>(
     DATA_DIR: 'memory',
     PORT: '0',
     LOG_LEVEL: 'silent',
+    // As in startStack: the cheapest scrypt, for suites that sign up and log in many times.
+    PASSWORD_HASH_COST: '10',
     ...(schema ? { [`${prefix}_DATABASE_URL`]: TEST_DATABASE_URL, [`${prefix}_DATABASE_SCHEMA`]: schema } : {}),
     ...options.env,
   };

@@ -2,6 +2,7 @@ import { ConfigError, loadServiceConfig, parseEnv, type Env, type ServiceConfig 
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { BadUserInputError } from '@brigade/platform';
+import { DEFAULT_PASSWORD_HASH_COST } from './domain/passwords.js';
 import { validateSignUp } from './domain/validation.js';
 
 export const DEV_ADMIN_EMAIL = 'admin@brigade.local';
@@ -14,6 +15,8 @@ export interface AuthConfig extends ServiceConfig {
   readonly adminIsDefault: boolean;
   readonly accessTokenTtlS: number;
   readonly refreshTokenTtlS: number;
+  /** log2 of scrypt's N for new password hashes. */
+  readonly passwordHashCost: number;
   readonly issuer: string;
   readonly audience: string;
   /** Private JWK to sign access tokens with; undefined = generated on first start and kept in the database. */
@@ -27,6 +30,7 @@ const authSchema = z.object({
   ADMIN_PASSWORD: z.string().min(1).optional(),
   ACCESS_TOKEN_TTL_S: seconds(900),
   REFRESH_TOKEN_TTL_S: seconds(30 * 24 * 3600),
+  PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(DEFAULT_PASSWORD_HASH_COST),
   JWT_ISSUER: z.string().min(1).default('brigade-auth'),
   JWT_AUDIENCE: z.string().min(1).default('brigade'),
   AUTH_SIGNING_KEY: z
@@ -65,6 +69,7 @@ export async function loadConfig(env: Env = process.env): Promise<AuthConfig> {
     adminIsDefault: !own.ADMIN_EMAIL || !own.ADMIN_PASSWORD,
     accessTokenTtlS: own.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: own.REFRESH_TOKEN_TTL_S,
+    passwordHashCost: own.PASSWORD_HASH_COST,
     issuer: own.JWT_ISSUER,
     audience: own.JWT_AUDIENCE,
     accessTokenKey: own.AUTH_SIGNING_KEY,

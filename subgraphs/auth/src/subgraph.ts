@@ -6,6 +6,7 @@ import { sqlStores } from './data/stores.js';
 import { Accounts } from './domain/accounts.js';
 import { ApiKeys } from './domain/apiKeys.js';
 import { InvalidCredentialsError } from './domain/errors.js';
+import { DEFAULT_PASSWORD_HASH_COST, Passwords } from './domain/passwords.js';
 import { SigningKeys } from './domain/signingKeys.js';
 import { resolvers } from './resolvers/index.js';
 
@@ -38,9 +39,15 @@ export const createServer = defineSubgraph<AuthConfig, AuthDeps, AuthRequestDeps
   async start({ db, logger, config }) {
     const keys = new SigningKeys(db, sqlStores, config.accessTokenTtlS);
     const kid = await keys.ensure(config.accessTokenKey);
-    const accounts = new Accounts(db, sqlStores, keys, config);
+    const accounts = new Accounts(db, sqlStores, keys, config, new Passwords(config.passwordHashCost));
     if (await accounts.ensureAdmin(config.adminEmail, config.adminPassword)) {
       logger.info({ email: config.adminEmail }, 'administrator account created');
+    }
+    if (config.production && config.passwordHashCost < DEFAULT_PASSWORD_HASH_COST) {
+      logger.warn(
+        { passwordHashCost: config.passwordHashCost },
+        `PASSWORD_HASH_COST below ${DEFAULT_PASSWORD_HASH_COST}: a leaked password table is cheaper to guess`,
+      );
     }
     if (config.adminIsDefault) {
       logger.warn(

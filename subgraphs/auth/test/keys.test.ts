@@ -1,9 +1,7 @@
 import { exportJWK, generateKeyPair, decodeProtectedHeader } from 'jose';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES } from '@brigade/testing';
+import { ENGINES, scratchFolder } from '@brigade/testing';
 import { startAuth, type AuthHarness } from './harness.js';
 
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { accessToken user { roles } } }`;
@@ -49,7 +47,7 @@ describe.each(ENGINES)('signing keys on %s', (engine) => {
 
 describe('restart on the same data folder', () => {
   it('when auth starts again, then the admin and the signing key are kept, not duplicated', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'brigade-auth-restart-'));
+    const dataDir = await scratchFolder('brigade-auth-restart-');
     try {
       const first = await startAuth('pglite', { DATA_DIR: dataDir });
       const kid = decodeProtectedHeader((await first.query(LOG_IN, { input: ADMIN })).body.data!.logIn.accessToken).kid;

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES, codesOf, customer, eventually } from '@brigade/testing';
+import { ENGINES, codesOf, customer, eventually, scratchFolder } from '@brigade/testing';
 import { PLACE, item, lines, startBlackHole, startDelayProxy, startHarness, type Harness } from './support.js';
 
 const MY_ORDERS = `query { myOrders { edges { node { id status } } } }`;
@@ -156,7 +154,7 @@ describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
   });
 
   it('when orders dies right after every hold was granted, then after a restart the abandoned order is compensated and no stock stays held', async () => {
-    const dataDir = engine === 'pglite' ? await mkdtemp(join(tmpdir(), 'orders-crash-')) : undefined;
+    const dataDir = engine === 'pglite' ? await scratchFolder('orders-crash-') : undefined;
     if (dataDir) cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const h = await start({
       dataDir,
@@ -180,7 +178,7 @@ describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
   });
 
   it('when a station is down during a cancel, then the order is CANCELLED at once and its stock comes back once the station returns', async () => {
-    const kitchenDir = engine === 'pglite' ? await mkdtemp(join(tmpdir(), 'orders-kitchen-')) : undefined;
+    const kitchenDir = engine === 'pglite' ? await scratchFolder('orders-kitchen-') : undefined;
     if (kitchenDir) cleanup.push(() => rm(kitchenDir, { recursive: true, force: true }));
     const h = await start({
       stationDataDirs: kitchenDir ? { kitchen: kitchenDir } : {},

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
   ENGINES,
@@ -12,6 +10,7 @@ import {
   startStack,
   type SignedInUser,
   type Stack,
+  scratchFolder,
 } from '@brigade/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLACE, item, lines } from './support.js';
@@ -168,7 +167,7 @@ describe('orders process killed mid-saga (ORDERS_FAULT=exit-after-reserve)', () 
   });
 
   it('when orders exits right after all holds are granted, then after a restart no stock is held for that order', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'orders-kill-'));
+    dataDir = await scratchFolder('orders-kill-');
     const port = await freePort();
     const ordersUrl = `http://127.0.0.1:${port}/graphql`;
     stack = await startStack({

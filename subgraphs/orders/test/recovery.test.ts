@@ -2,11 +2,9 @@
  * Faults cost seconds: recovery that a hung station cannot stall, an idempotency key claimed before any
  * other work, and cancels that can be repeated.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES, codesOf, customer, eventually, staff } from '@brigade/testing';
+import { ENGINES, codesOf, customer, eventually, staff, scratchFolder } from '@brigade/testing';
 import { PLACE, item, lines, startBlackHole, startDelayProxy, startHarness, type Harness } from './support.js';
 
 const CANCEL = `mutation($id: ID!) { cancelOrder(id: $id) { id status } }`;
@@ -26,7 +24,7 @@ describe.each(ENGINES)('orders recovery and idempotency, on %s', (engine) => {
     const hole = await startBlackHole();
     cleanup.push(() => hole.stop());
     // orders restarts on its own data: a folder for PGlite (a schema on PostgreSQL outlives the restart anyway).
-    const dataDir = engine === 'pglite' ? await mkdtemp(join(tmpdir(), 'orders-recovery-')) : undefined;
+    const dataDir = engine === 'pglite' ? await scratchFolder('orders-recovery-') : undefined;
     if (dataDir) cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const h = await start({
       dataDir,

@@ -2,10 +2,8 @@
  * The orders suite's own tools: a composition of the real menu, stations and orders (started with the
  * test kit), the faults a station or the menu can show (a black hole, a slow network), and its order data.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import * as menu from '@brigade/menu';
 import { SEED_MENU } from '@brigade/menu';
@@ -13,6 +11,7 @@ import * as station from '@brigade/station';
 import { STATIONS, type Env, type ServiceKeyring, type ServiceName, type StationName, type Viewer } from '@brigade/platform';
 import {
   admin,
+  scratchFolder,
   startSubgraph,
   testKeyring,
   type Engine,
@@ -82,7 +81,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const keyring = await testKeyring();
   const started: TestSubgraph[] = [];
   // On PGlite the five share one cluster, a schema each: one to copy and open per test instead of five.
-  const cluster = options.engine === 'pglite' ? await mkdtemp(join(tmpdir(), 'orders-harness-')) : undefined;
+  const cluster = options.engine === 'pglite' ? await scratchFolder('orders-harness-') : undefined;
   const start = async <C, S extends TestSubgraph['server']>(module: SubgraphModule<C, S>, env: Env) => {
     const subgraph = await startSubgraph(module, {
       engine: options.engine,

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { BadUserInputError, NotFoundError } from '@brigade/platform/problems';
 import { InvalidCredentialsError, InvalidRefreshTokenError } from './errors.js';
-import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import type { Passwords } from './passwords.js';
 import type { AuthStores, UserRecord } from './ports.js';
 import { scopesFor, type Role } from './roles.js';
 import type { SigningKeys } from './signingKeys.js';
@@ -40,6 +40,7 @@ export class Accounts {
     private readonly stores: AuthStores,
     private readonly keys: SigningKeys,
     private readonly settings: TokenSettings,
+    private readonly passwords: Passwords,
   ) {}
 
   async signUp(input: SignUp): Promise<Session> {
@@ -51,7 +52,7 @@ export class Accounts {
 
   /** Creates the user unless the email is taken (then undefined). */
   async createUser(input: SignUp, roles: readonly Role[]): Promise<UserRecord | undefined> {
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await this.passwords.hash(input.password);
     return this.stores.users(this.db).insert({
       id: randomUUID(),
       email: input.email,
@@ -64,8 +65,8 @@ export class Accounts {
   async logIn(email: string, password: string): Promise<Session> {
     const user = await this.stores.users(this.db).byEmail(email.trim());
     // Unknown account or absurd password: still pay one scrypt run, so timing tells nothing.
-    const stored = user && [...password].length <= PASSWORD_MAX ? user.passwordHash : await dummyHash();
-    const matches = await verifyPassword(password.slice(0, PASSWORD_MAX * 2), stored);
+    const stored = user && [...password].length <= PASSWORD_MAX ? user.passwordHash : await this.passwords.dummyHash();
+    const matches = await this.passwords.verify(password.slice(0, PASSWORD_MAX * 2), stored);
     if (!user || !matches) throw new InvalidCredentialsError();
     const { passwordHash: _hash, ...record } = user;
     return this.startSession(record);
