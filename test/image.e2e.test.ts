@@ -8,12 +8,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dropSchemas } from '@brigade/testing';
+import { dropSchemas, scratchFolderSync } from '@brigade/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { buildManifest } from '../clients/web/scripts/manifest.js';
@@ -70,7 +69,7 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 }
 
 describe('the container image, run without Docker', () => {
-  const work = mkdtempSync(join(tmpdir(), 'brigade-image-'));
+  const work = scratchFolderSync('brigade-image-');
   const children = new Map<ServiceName, { child: ChildProcess; output: string[] }>();
 
   beforeAll(() => {

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@brigade/testing';
+import { createClient, scratchFolderSync } from '@brigade/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = new URL('../', import.meta.url).pathname;
@@ -56,7 +55,7 @@ function stop(child: ChildProcess): Promise<number | null> {
 }
 
 describe('npm start', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'brigade-start-'));
+  const dataDir = scratchFolderSync('brigade-start-');
   let running: ChildProcess | undefined;
   afterAll(() => {
     if (running?.pid && running.exitCode === null) process.kill(-running.pid, 'SIGKILL');

@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,11 @@ import { join } from 'node:path';
  */
 export function scratchFolder(prefix: string): Promise<string> {
   return mkdtemp(join(memoryBacked ?? tmpdir(), prefix));
+}
+
+/** scratchFolder, for set-up that runs at a describe's top level. */
+export function scratchFolderSync(prefix: string): string {
+  return mkdtempSync(join(memoryBacked ?? tmpdir(), prefix));
 }
 
 const memoryBacked = (() => {
