@@ -108,7 +108,8 @@ describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
     let granted!: () => void;
     const holdsGranted = new Promise<void>((resolve) => (granted = resolve));
     const h = await start({
-      ordersEnv: { ORDERS_DEADLINE_MS: '500' },
+      // Room for the holds to be granted within the deadline on a loaded machine; the stall then outlives it.
+      ordersEnv: { ORDERS_DEADLINE_MS: '2000' },
       ordersOptions: {
         faults: {
           afterReserve: () => {
@@ -123,7 +124,10 @@ describe.each(ENGINES)('orders when things fail, on %s', (engine) => {
     const owner = customer('late');
     const input = { lines: lines(['Steak', 1], ['Soda', 1]), idempotencyKey: `late-${engine}` };
     const first = h.orders(PLACE, { input }, owner);
-    await holdsGranted;
+    await Promise.race([
+      holdsGranted,
+      first.then((r) => Promise.reject(new Error(`answered before its holds were granted: ${JSON.stringify(r)}`))),
+    ]);
     // The replay waits for the first request only until its own deadline, which ends after the first's.
     const replay = await h.orders(PLACE, { input }, owner);
     expect(codesOf(replay)).toEqual(['CONFLICT']);
