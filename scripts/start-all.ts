@@ -58,6 +58,10 @@ if (!Number.isInteger(processes) || processes < 1 || processes > SUBGRAPHS.lengt
 // One keyring for the seven processes, handed to each: kept in the data folder, or fresh when in memory.
 // The default is the platform's DEFAULT_DATA_DIR: the repository's .data folder.
 const dataDir = process.env.DATA_DIR ?? resolve(ROOT, '.data');
+if (!dataDir) {
+  console.error('DATA_DIR is empty: set a folder, or memory for throwaway data (unset, it is the .data folder)');
+  process.exit(1);
+}
 const keyring = dataDir === 'memory' ? await generateKeyring() : await loadDevKeyring(dataDir);
 
 /**

@@ -15,10 +15,10 @@ const ENTRIES: Record<string, { entry: string; env?: NodeJS.ProcessEnv }> = {
 
 describe('a service started with a bad configuration', () => {
   for (const [name, { entry, env }] of Object.entries(ENTRIES)) {
-    it(`when ${name} gets PORT=not-a-port and an unparsable key, then it names both and exits 1 without a stack trace`, () => {
+    it(`when ${name} gets PORT=not-a-port, an unparsable key and an empty DATA_DIR, then it names all three and exits 1 without a stack trace`, () => {
       const result = spawnSync(process.execPath, ['--conditions=compiled', entry], {
         cwd: root,
-        env: { PATH: process.env.PATH, ...env, PORT: 'not-a-port', SERVICE_SIGNING_KEY: '{oops', DATA_DIR: 'memory' },
+        env: { PATH: process.env.PATH, ...env, PORT: 'not-a-port', SERVICE_SIGNING_KEY: '{oops', DATA_DIR: '' },
         encoding: 'utf8',
         timeout: 60_000,
       });
@@ -26,6 +26,7 @@ describe('a service started with a bad configuration', () => {
       expect(result.stderr).toContain('invalid configuration');
       expect(result.stderr).toContain('PORT');
       expect(result.stderr).toContain('SERVICE_SIGNING_KEY');
+      expect(result.stderr).toContain('DATA_DIR: is empty');
       expect(result.stderr).not.toMatch(/^\s+at /m);
     });
   }
@@ -46,4 +47,18 @@ describe('a service started in production on in-memory data', () => {
       expect(result.stderr).not.toMatch(/^\s+at /m);
     });
   }
+});
+
+describe('npm start with a bad configuration', () => {
+  it('when DATA_DIR is empty, then the launcher says so and exits 1 before starting anything, without a stack trace', () => {
+    const result = spawnSync(process.execPath, ['--conditions=compiled', 'scripts/dist/start-all.js'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, DATA_DIR: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('DATA_DIR is empty');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
 });

@@ -57,7 +57,7 @@ const baseSchema = z.object({
   PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().url().optional(),
-  DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+  DATA_DIR: z.string().min(1, 'is empty: a folder, or memory for throwaway data').default(DEFAULT_DATA_DIR),
   PGLITE_DIR: z.string().min(1).optional(),
   SERVICE_SIGNING_KEY: json<JWK>('SERVICE_SIGNING_KEY').optional(),
   SERVICE_TRUSTED_KEYS: json<JSONWebKeySet>('SERVICE_TRUSTED_KEYS').optional(),
