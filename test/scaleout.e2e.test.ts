@@ -173,8 +173,17 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
       RATE_LIMIT_AUTH_FIELDS: '100000',
       // Behind the load balancer: the client is the address it appends to x-forwarded-for.
       TRUST_PROXY: 'true',
+      // The races below put dozens of sagas on one machine at once: a timeout under its load would be a
+      // different test's subject (orders' failures), so every budget leaves room for it.
+      SUBGRAPH_TIMEOUT_MS: '40000',
     };
-    stack = await startStack({ databaseUrl: DATABASE_URL!, serviceEnv: { gateway: gatewayEnv } });
+    stack = await startStack({
+      databaseUrl: DATABASE_URL!,
+      serviceEnv: {
+        gateway: gatewayEnv,
+        orders: { STATION_TIMEOUT_MS: '15000', MENU_TIMEOUT_MS: '15000', ORDERS_DEADLINE_MS: '30000' },
+      },
+    });
     urlA = stack.url;
     const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, stack.services[name].url]));
     replicaB = await createGateway(
@@ -231,8 +240,8 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
     expect(lb.served[0]! - before[0]!).toBeGreaterThan(0);
     expect(lb.served[1]! - before[1]!).toBeGreaterThan(0);
     const placed = outcomes.filter((o) => o.kind === 'OrderPlaced');
-    expect(placed).toHaveLength(n);
-    for (const o of outcomes.filter((o) => o.kind === 'OrderRejected')) expect(o.reason).toBe('OUT_OF_STOCK');
+    const kinds = outcomes.map((o) => (o.kind === 'OrderPlaced' ? o.kind : o.reason));
+    expect(kinds.sort()).toEqual([...Array(n).fill('OrderPlaced'), ...Array(2 * n).fill('OUT_OF_STOCK')].sort());
     expect(await stockOf(id)).toBe(0);
     const stored = await ordersWith(id);
     expect(stored.map((o) => o.id).sort()).toEqual(placed.map((o) => o.orderId).sort());

@@ -20,10 +20,14 @@ const MY_ORDERS = /* GraphQL */ `
   }
 `;
 
+const RACE_BUDGETS = { STATION_TIMEOUT_MS: '15000', MENU_TIMEOUT_MS: '15000', ORDERS_DEADLINE_MS: '30000' };
+
 describe.each(ENGINES)('orders on %s', (engine) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ engine });
+    // A race puts 40 sagas and four subgraphs on this one event loop: on a loaded machine the default 2 s
+    // station budget can run out, which is failures.test.ts's subject, not these tests'.
+    h = await startHarness({ engine, ordersEnv: RACE_BUDGETS });
   });
   afterAll(async () => {
     await h?.stop();
@@ -118,11 +122,8 @@ describe.each(ENGINES)('orders on %s', (engine) => {
       ),
     );
     for (const r of results) expect(r.errors).toBeUndefined();
-    const kinds = results.map((r) => r.data.placeOrder.__typename);
-    expect(kinds.filter((k) => k === 'OrderPlaced')).toHaveLength(10);
-    for (const r of results.filter((x) => x.data.placeOrder.__typename === 'OrderRejected')) {
-      expect(r.data.placeOrder.reason).toBe('OUT_OF_STOCK');
-    }
+    const outcomes = results.map((r) => (r.data.placeOrder.__typename === 'OrderPlaced' ? 'OrderPlaced' : r.data.placeOrder.reason));
+    expect(outcomes.sort()).toEqual([...Array(10).fill('OrderPlaced'), ...Array(30).fill('OUT_OF_STOCK')].sort());
     expect(await h.stock('bakery', id)).toBe(0);
   });
 
