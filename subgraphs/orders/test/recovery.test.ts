@@ -46,8 +46,10 @@ describe.each(ENGINES)('orders recovery and idempotency, on %s', (engine) => {
         )
         .catch(() => undefined),
     );
-    await eventually('every hold is granted', async () => (await h.stock('kitchen', item('Pasta').id)) === pasta - abandoned);
+    // The saga asks the stations at once: each station's holds are awaited on their own.
+    await eventually('the kitchen holds its pasta', async () => (await h.stock('kitchen', item('Pasta').id)) === pasta - abandoned);
     await eventually('the bar holds its sodas', async () => (await h.stock('bar', item('Soda').id)) === soda - abandoned / 2);
+    await eventually('the bakery holds its cookies', async () => (await h.stock('bakery', item('Cookie').id)) === cookie - abandoned / 2);
 
     const graceMs = 200;
     const intervalMs = 100;
