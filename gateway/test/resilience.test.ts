@@ -35,13 +35,18 @@ function slowProxy(target: () => string) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    const upstream = await fetch(new URL(req.url ?? '/', target()), {
-      method: req.method ?? 'GET',
-      headers,
-      ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
-    });
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-    res.end(Buffer.from(await upstream.arrayBuffer()));
+    try {
+      const upstream = await fetch(new URL(req.url ?? '/', target()), {
+        method: req.method ?? 'GET',
+        headers,
+        ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+      });
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    } catch {
+      // The subgraph stops before the gateways at teardown, while their health checks still pass here.
+      res.writeHead(502).end();
+    }
   });
   return { server, state };
 }
