@@ -5,7 +5,7 @@
  */
 import { createGateway, loadConfig as loadGatewayConfig, type Gateway } from '@brigade/gateway';
 import { SUBGRAPHS, type Env } from '@brigade/platform';
-import { ADMIN, startStack, type Stack } from '@brigade/testing';
+import { ADMIN, UNHURRIED, startStack, type Stack } from '@brigade/testing';
 import { Redis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,17 +173,10 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('scale-out: two gateway replicas on
       RATE_LIMIT_AUTH_FIELDS: '100000',
       // Behind the load balancer: the client is the address it appends to x-forwarded-for.
       TRUST_PROXY: 'true',
-      // The races below put dozens of sagas on one machine at once: a timeout under its load would be a
-      // different test's subject (orders' failures), so every budget leaves room for it.
-      SUBGRAPH_TIMEOUT_MS: '40000',
+      // The races below put dozens of sagas on one machine at once.
+      ...UNHURRIED.gateway,
     };
-    stack = await startStack({
-      databaseUrl: DATABASE_URL!,
-      serviceEnv: {
-        gateway: gatewayEnv,
-        orders: { STATION_TIMEOUT_MS: '15000', MENU_TIMEOUT_MS: '15000', ORDERS_DEADLINE_MS: '30000' },
-      },
-    });
+    stack = await startStack({ databaseUrl: DATABASE_URL!, serviceEnv: { gateway: gatewayEnv, orders: UNHURRIED.orders } });
     urlA = stack.url;
     const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, stack.services[name].url]));
     replicaB = await createGateway(

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, loadConfig, type Gateway } from '../src/index.js';
 import { createGatewayMetrics } from '../src/metrics.js';
+import { forward } from './forward.js';
 import { NOWHERE, spawnService, type ServiceProcess } from './observability.support.js';
 
 const MENU = 'query Menu { menu { name } }';
@@ -18,23 +19,7 @@ async function recordingProxy(target: string): Promise<{ server: Server; url: st
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.url === '/graphql') seen.push(req.headers);
-    const headers: Record<string, string> = {};
-    for (const name of ['content-type', 'authorization', 'x-request-id', 'traceparent']) {
-      const value = req.headers[name];
-      if (typeof value === 'string') headers[name] = value;
-    }
-    try {
-      const upstream = await fetch(new URL(req.url ?? '/', target), {
-        method: req.method ?? 'GET',
-        headers,
-        ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
-      });
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
-    } catch {
-      // The subgraph stops before the gateway at teardown, while the gateway's health checks still pass here.
-      res.writeHead(502).end();
-    }
+    await forward(req, Buffer.concat(chunks), res, target);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, seen };

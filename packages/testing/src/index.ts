@@ -11,3 +11,4 @@ export * from './seedMenu.js';
 export * from './stack.js';
 export * from './subgraph.js';
 export * from './scratch.js';
+export * from './budgets.js';

@@ -11,6 +11,7 @@ import {
   type SignedInUser,
   type Stack,
   scratchFolder,
+  UNHURRIED,
 } from '@brigade/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLACE, item, lines } from './support.js';
@@ -35,12 +36,8 @@ describe.each(ENGINES)('orders through the gateway, on %s', (engine) => {
   beforeAll(async () => {
     stack = await startStack({
       databaseUrl: engine === 'postgres' ? TEST_DATABASE_URL : null,
-      // The race below puts 40 sagas on one machine at once: a timeout under its load is failures.test.ts's
-      // subject, not this file's, so every budget leaves room for it.
-      serviceEnv: {
-        gateway: { SUBGRAPH_TIMEOUT_MS: '40000' },
-        orders: { STATION_TIMEOUT_MS: '15000', MENU_TIMEOUT_MS: '15000', ORDERS_DEADLINE_MS: '30000' },
-      },
+      // The race below puts 40 sagas on one machine at once.
+      serviceEnv: UNHURRIED,
     });
     [alice, bob, staffer] = await Promise.all([stack.signUp(), stack.signUp(), stack.userWithRole('STAFF')]);
   });

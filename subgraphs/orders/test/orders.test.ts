@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, codesOf, customer, staff } from '@brigade/testing';
+import { ENGINES, UNHURRIED, codesOf, customer, staff } from '@brigade/testing';
 import { PLACE, item, lines, startHarness, type Harness } from './support.js';
 
 const MY_ORDERS = /* GraphQL */ `
@@ -20,14 +20,11 @@ const MY_ORDERS = /* GraphQL */ `
   }
 `;
 
-const RACE_BUDGETS = { STATION_TIMEOUT_MS: '15000', MENU_TIMEOUT_MS: '15000', ORDERS_DEADLINE_MS: '30000' };
-
 describe.each(ENGINES)('orders on %s', (engine) => {
   let h: Harness;
   beforeAll(async () => {
-    // A race puts 40 sagas and four subgraphs on this one event loop: on a loaded machine the default 2 s
-    // station budget can run out, which is failures.test.ts's subject, not these tests'.
-    h = await startHarness({ engine, ordersEnv: RACE_BUDGETS });
+    // A race below puts 40 sagas and four subgraphs on this one event loop.
+    h = await startHarness({ engine, ordersEnv: UNHURRIED.orders });
   });
   afterAll(async () => {
     await h?.stop();
