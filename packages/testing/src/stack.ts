@@ -124,13 +124,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The subgraphs of this process share one PGlite cluster, a schema each, as `npm start` runs them: one
   // cluster to copy and open instead of six (a folder in memory opens faster than a database loaded into memory).
   const scratch = databaseUrl || options.dataDir ? undefined : await scratchFolder('brigade-stack-');
-  const clusterDir = options.dataDir ? join(options.dataDir, 'pglite') : scratch;
+  const dataRoot = options.dataDir ?? scratch;
   const children = new Set<ServiceName>(options.processes ?? []);
-  /** A child process cannot open the cluster this process holds: it gets a folder of its own, or memory. */
+  /**
+   * A child process cannot open the cluster this process holds: it gets a folder of its own (a copied cluster
+   * opens in a fraction of the time DATA_DIR=memory takes), kept across its restarts.
+   */
   const pgliteDirOf = (name: ServiceName): Env => {
-    if (databaseUrl || name === 'gateway') return {};
-    if (!children.has(name)) return { PGLITE_DIR: clusterDir };
-    return options.dataDir ? { PGLITE_DIR: join(options.dataDir, `pglite-${name}`) } : {};
+    if (databaseUrl || name === 'gateway' || !dataRoot) return {};
+    return { PGLITE_DIR: join(dataRoot, children.has(name) ? `pglite-${name}` : 'pglite') };
   };
 
   const envFor = (name: ServiceName, port: number): Env => {

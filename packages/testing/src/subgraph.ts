@@ -1,16 +1,21 @@
 import type { Env, ServiceKeyring, ServiceName, SubgraphModule, SubgraphServer, Viewer } from '@brigade/platform';
+import { rm } from 'node:fs/promises';
 import { createMinter, testKeyring } from './credentials.js';
 import { TEST_DATABASE_URL, type Engine } from './engines.js';
 import { postGraphQL, type GraphQLResponse } from './graphql.js';
+import { scratchFolder } from './scratch.js';
 import { dropSchemas, uniqueSchema } from './schemas.js';
 
 /** What startSubgraph starts: any subgraph package's exports (`name`, `loadConfig`, `createServer`). */
 export type { SubgraphModule } from '@brigade/platform';
 
 export interface SubgraphOptions {
-  /** Default PGlite in memory; `postgres` puts the service in a fresh schema on TEST_DATABASE_URL, dropped on stop. */
+  /**
+   * Default PGlite in a throwaway folder, removed on stop; `postgres` puts the service in a fresh schema on
+   * TEST_DATABASE_URL, dropped on stop.
+   */
   engine?: Engine;
-  /** Variables over the test defaults (silent logs, in-memory data, a signing key from `keyring`). */
+  /** Variables over the test defaults (silent logs, throwaway data, a signing key from `keyring`). */
   env?: Env;
   /** Default one keyring shared by the test file. */
   keyring?: ServiceKeyring;
@@ -62,6 +67,10 @@ export async function startSubgraph<Config, Server extends SubgraphServer>(
   const name = (options.env?.STATION ?? module.name) as ServiceName;
   const prefix = name.toUpperCase();
   const schema = options.engine === 'postgres' ? uniqueSchema(name) : undefined;
+  // A copied cluster in a throwaway folder opens in a fraction of the time DATA_DIR=memory takes (which
+  // pushes the whole cluster through PGlite's in-memory file system: ~2 s and 65,000 page faults a database).
+  const ownsData = !schema && !['DATA_DIR', 'PGLITE_DIR', `${prefix}_PGLITE_DIR`].some((key) => options.env?.[key]);
+  const scratch = ownsData ? await scratchFolder(`${name}-`) : undefined;
   const baseEnv: Env = {
     SERVICE_SIGNING_KEY: JSON.stringify(keyring.privateKeys[name]),
     SERVICE_TRUSTED_KEYS: JSON.stringify(keyring.trusted),
@@ -70,6 +79,7 @@ export async function startSubgraph<Config, Server extends SubgraphServer>(
     LOG_LEVEL: 'silent',
     // As in startStack: the cheapest scrypt, for suites that sign up and log in many times.
     PASSWORD_HASH_COST: '10',
+    ...(scratch ? { PGLITE_DIR: scratch } : {}),
     ...(schema ? { [`${prefix}_DATABASE_URL`]: TEST_DATABASE_URL, [`${prefix}_DATABASE_SCHEMA`]: schema } : {}),
     ...options.env,
   };
@@ -117,6 +127,7 @@ export async function startSubgraph<Config, Server extends SubgraphServer>(
     async stop() {
       await subgraph.stopServer();
       await dropSchemas(TEST_DATABASE_URL, schema ? [schema] : []);
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
   return subgraph;
