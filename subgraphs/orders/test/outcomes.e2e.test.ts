@@ -212,8 +212,9 @@ describe.each(ENGINES)('placeOrder outcomes, on %s', (engine) => {
     cleanup.push(() => stack.stop());
     const result = await runFaultLoad(stack, {
       customers: 10,
-      durationMs: 14_000,
-      faultAfterMs: 4_000,
+      // 3 s of orders, the bar frozen for 4 s and then killed, 3 s more of orders with it gone.
+      durationMs: 10_000,
+      faultAfterMs: 3_000,
       settleMs: 4_000,
       restock: 1_000,
       fault: async (s) => {
