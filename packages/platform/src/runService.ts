@@ -1,4 +1,4 @@
-import { ConfigError, type ServiceConfig } from './config.js';
+import { ConfigError, type Env, type ServiceConfig } from './config.js';
 import type { HttpApp } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import type { SubgraphModule } from './subgraphKit.js';
@@ -53,14 +53,21 @@ export async function configOrExit<C>(load: Promise<C>): Promise<C> {
   }
 }
 
-/** A subgraph's whole `main.ts`: its configuration from the environment (or exit 1), then `runService`. */
-export async function runSubgraph<Config extends ServiceConfig>(module: SubgraphModule<Config>): Promise<void> {
-  const config = await configOrExit(module.loadConfig(process.env));
+/**
+ * A subgraph's whole `main.ts`: its configuration from the environment (or exit 1), then `runService`. The
+ * subgraph itself (Apollo, PGlite, its resolvers: most of a second of CPU) is imported only once the
+ * configuration holds, so a misconfigured pod says why in a fraction of that.
+ */
+export async function runSubgraph<Config extends ServiceConfig>(
+  loadConfig: (env: Env) => Promise<Config>,
+  subgraph: () => Promise<Pick<SubgraphModule<Config>, 'createServer'>>,
+): Promise<void> {
+  const config = await configOrExit(loadConfig(process.env));
   await runService({
     name: config.service,
     logger: createLogger(config.service, { level: config.logLevel }),
     host: config.host,
     port: config.port,
-    start: () => module.createServer(config),
+    start: async () => (await subgraph()).createServer(config),
   });
 }

@@ -1,7 +1,7 @@
-import { ConfigError, loadServiceConfig, parseEnv, type Env, type ServiceConfig } from '@brigade/platform';
+import { ConfigError, loadServiceConfig, parseEnv, type Env, type ServiceConfig } from '@brigade/platform/config';
 import type { JWK } from 'jose';
 import { z } from 'zod';
-import { BadUserInputError } from '@brigade/platform';
+import { BadUserInputError } from '@brigade/platform/problems';
 import { DEFAULT_PASSWORD_HASH_COST } from './domain/passwords.js';
 import { validateSignUp } from './domain/validation.js';
 

@@ -1,4 +1,4 @@
-import { loadServiceConfig, type Env, type ServiceConfig } from '@brigade/platform';
+import { loadServiceConfig, type Env, type ServiceConfig } from '@brigade/platform/config';
 
 export type MenuConfig = ServiceConfig;
 

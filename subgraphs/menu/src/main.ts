@@ -1,4 +1,4 @@
-import { runSubgraph } from '@brigade/platform';
-import * as subgraph from './subgraph.js';
+import { runSubgraph } from '@brigade/platform/run';
+import { loadConfig } from './config.js';
 
-await runSubgraph(subgraph);
+await runSubgraph(loadConfig, () => import('./subgraph.js'));

@@ -1,4 +1,5 @@
-import { loadServiceConfig, parseEnv, subgraphUrl, STATIONS, type Env, type ServiceConfig, type StationName } from '@brigade/platform';
+import { loadServiceConfig, parseEnv, subgraphUrl, type Env, type ServiceConfig } from '@brigade/platform/config';
+import { STATIONS, type StationName } from '@brigade/platform/services';
 import { z } from 'zod';
 
 /** Deliberate failures for crash-recovery tests; never set in production. */

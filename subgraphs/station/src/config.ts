@@ -1,4 +1,5 @@
-import { STATIONS, loadServiceConfig, parseEnv, subgraphUrl, type Env, type ServiceConfig } from '@brigade/platform';
+import { loadServiceConfig, parseEnv, subgraphUrl, type Env, type ServiceConfig } from '@brigade/platform/config';
+import { STATIONS } from '@brigade/platform/services';
 import { z } from 'zod';
 import { STATION_PROFILES, type StationProfile } from './stations.js';
 

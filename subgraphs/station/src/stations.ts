@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { StationName } from '@brigade/platform';
+import type { StationName } from '@brigade/platform/services';
 
 /** What differs between the three deployments of the station code base. */
 export interface StationProfile {
