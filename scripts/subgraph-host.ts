@@ -11,8 +11,11 @@
  * Each service's variables are the process environment with its own entry of HOSTED_SERVICES on top. They
  * start in the order given (dependencies first), and SIGTERM/SIGINT drains them all.
  */
-import { ConfigError, SUBGRAPHS, createLogger, type Env, type HttpApp, type SubgraphName } from '@brigade/platform';
-import { SUBGRAPH_SERVERS } from './lib/subgraphs.js';
+import type { HttpApp } from '@brigade/platform';
+import { ConfigError, type Env } from '@brigade/platform/config';
+import { createLogger } from '@brigade/platform/logger';
+import { SUBGRAPHS, type SubgraphName } from '@brigade/platform/services';
+import { SUBGRAPH_STARTS } from './lib/subgraphs.js';
 
 function hostedServices(raw: string | undefined): [SubgraphName, Env][] {
   let parsed: unknown;
@@ -64,17 +67,26 @@ try {
 }
 const base: Env = { ...process.env };
 delete base.HOSTED_SERVICES;
+// Every service's configuration first: a bad variable ends the process before any subgraph is loaded or started.
+const starts: { name: SubgraphName; env: Env; start: () => Promise<HttpApp> }[] = [];
 for (const [name, own] of services) {
-  if (stopping) break;
   const env: Env = { ...base, ...own };
   try {
-    const app = await SUBGRAPH_SERVERS[name](env);
+    starts.push({ name, env, start: await SUBGRAPH_STARTS[name](env) });
+  } catch (error) {
+    console.error(error instanceof ConfigError ? `${name}: ${error.message}` : error);
+    process.exit(1);
+  }
+}
+for (const { name, env, start } of starts) {
+  if (stopping) break;
+  try {
+    const app = await start();
     apps.push({ name, app });
     const url = await app.listen(Number(env.PORT ?? 0), env.HOST);
     createLogger(name, { level: env.LOG_LEVEL ?? 'info' }).info({ url }, `${name} listening`);
   } catch (error) {
-    if (error instanceof ConfigError) console.error(`${name}: ${error.message}`);
-    else logger.fatal({ err: error, service: name }, `${name} failed to start`);
+    logger.fatal({ err: error, service: name }, `${name} failed to start`);
     await stopAll(1);
   }
 }

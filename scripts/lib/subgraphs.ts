@@ -1,19 +1,37 @@
-import * as auth from '@brigade/auth';
-import * as menu from '@brigade/menu';
-import * as orders from '@brigade/orders';
-import { serverFromEnv, type Env, type SubgraphName, type SubgraphServer } from '@brigade/platform';
-import * as station from '@brigade/station';
+import { loadConfig as authConfig } from '@brigade/auth/config';
+import { loadConfig as menuConfig } from '@brigade/menu/config';
+import { loadConfig as ordersConfig } from '@brigade/orders/config';
+import type { Env, SubgraphName, SubgraphServer } from '@brigade/platform';
+import { loadConfig as stationConfig } from '@brigade/station/config';
+
+/**
+ * Reads a subgraph's configuration from its environment and returns what starts it. The subgraph's own
+ * module (Apollo, PGlite, its resolvers) is imported only then, so a bad variable is reported before any of
+ * that is loaded.
+ */
+export type SubgraphStart = (env: Env) => Promise<() => Promise<SubgraphServer>>;
+
+const startWith =
+  <Config>(
+    loadConfig: (env: Env) => Promise<Config>,
+    load: () => Promise<{ createServer(config: Config): Promise<SubgraphServer> }>,
+    fixed: Env = {},
+  ): SubgraphStart =>
+  async (env) => {
+    const config = await loadConfig({ ...env, ...fixed });
+    return async () => (await load()).createServer(config);
+  };
 
 /**
  * How each subgraph starts from its environment: every module by the same `loadConfig` → `createServer`,
  * the station code base once per deployment. One list for whatever hosts several subgraphs in a process
  * (scripts/subgraph-host.ts for `npm start`; the test stack).
  */
-export const SUBGRAPH_SERVERS: Readonly<Record<SubgraphName, (env: Env) => Promise<SubgraphServer>>> = {
-  auth: serverFromEnv(auth),
-  menu: serverFromEnv(menu),
-  orders: serverFromEnv(orders),
-  kitchen: serverFromEnv(station, { STATION: 'kitchen' }),
-  bar: serverFromEnv(station, { STATION: 'bar' }),
-  bakery: serverFromEnv(station, { STATION: 'bakery' }),
+export const SUBGRAPH_STARTS: Readonly<Record<SubgraphName, SubgraphStart>> = {
+  auth: startWith(authConfig, () => import('@brigade/auth')),
+  menu: startWith(menuConfig, () => import('@brigade/menu')),
+  orders: startWith(ordersConfig, () => import('@brigade/orders')),
+  kitchen: startWith(stationConfig, () => import('@brigade/station'), { STATION: 'kitchen' }),
+  bar: startWith(stationConfig, () => import('@brigade/station'), { STATION: 'bar' }),
+  bakery: startWith(stationConfig, () => import('@brigade/station'), { STATION: 'bakery' }),
 };

@@ -26,11 +26,6 @@ export interface SubgraphModule<Config, Server extends SubgraphServer = Subgraph
   createServer(config: Config): Promise<Server>;
 }
 
-/** Starts `module` from an environment, with `fixed` variables over it (a station deployment's `STATION`). */
-export function serverFromEnv<Config>(module: SubgraphModule<Config>, fixed: Env = {}): (env: Env) => Promise<SubgraphServer> {
-  return async (env) => module.createServer(await module.loadConfig({ ...env, ...fixed }));
-}
-
 /** A subgraph's SDL, read relative to its module (`new URL('../schema.graphql', import.meta.url)`), never the cwd. */
 export function loadTypeDefs(url: URL): DocumentNode {
   return gql(readFileSync(url, 'utf8'));

@@ -15,7 +15,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { SUBGRAPH_SERVERS } from '../../../scripts/lib/subgraphs.js';
+import { SUBGRAPH_STARTS } from '../../../scripts/lib/subgraphs.js';
 import { createClient, type GraphQLClient } from './client.js';
 import { compiledArgs } from './compiled.js';
 import { TEST_DATABASE_URL } from './engines.js';
@@ -75,11 +75,11 @@ export const ADMIN = { email: 'admin@brigade.test', password: 'admin-password-fo
 
 type Factory = (env: Env) => Promise<HttpApp>;
 
-// The same list `npm start` hosts its subgraphs from, plus the gateway.
-const factories: Record<ServiceName, Factory> = {
-  ...SUBGRAPH_SERVERS,
-  gateway: async (env) => createGateway(await loadGatewayConfig(env)),
-};
+/** How each service starts in this process: the subgraphs as `npm start` hosts them, and the gateway. */
+function factory(name: ServiceName): Factory {
+  if (name === 'gateway') return async (env) => createGateway(await loadGatewayConfig(env));
+  return async (env) => (await SUBGRAPH_STARTS[name](env))();
+}
 
 /** Each subgraph's entry point; a child process runs its compiled twin. */
 const ENTRY_POINTS: Record<SubgraphName, { path: string; env?: Env }> = {
@@ -189,7 +189,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         };
         continue;
       }
-      let app = await factories[name](envFor(name, 0));
+      let app = await factory(name)(envFor(name, 0));
       const url = `${await app.listen(0)}/graphql`;
       const port = Number(new URL(url).port);
       let running = true;
@@ -213,7 +213,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         },
         async start() {
           if (running) return;
-          app = await factories[name](envFor(name, port));
+          app = await factory(name)(envFor(name, port));
           await app.listen(port);
           running = true;
         },
