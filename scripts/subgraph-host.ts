@@ -74,7 +74,8 @@ for (const [name, own] of services) {
   try {
     starts.push({ name, env, start: await SUBGRAPH_STARTS[name](env) });
   } catch (error) {
-    console.error(error instanceof ConfigError ? `${name}: ${error.message}` : error);
+    if (error instanceof ConfigError) console.error(`${name}: ${error.message}`);
+    else logger.fatal({ err: error, service: name }, `${name} failed to start`);
     process.exit(1);
   }
 }

@@ -21,8 +21,9 @@ export interface ServiceProcess {
 /** Runs a service's `main.ts`, compiled, as its own process (real signals, real exit code) and waits until it listens. */
 export async function spawnService(entry: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  // A subgraph's throwaway database: a copied cluster in a folder opens much faster than DATA_DIR=memory.
-  const data = await scratchFolder('spawned-');
+  // A subgraph's throwaway database, unless the test names one: a copied cluster in a folder opens much faster
+  // than DATA_DIR=memory.
+  const data = env.DATA_DIR || env.PGLITE_DIR ? undefined : await scratchFolder('spawned-');
   const child = spawn(process.execPath, compiledArgs(entry), {
     cwd: ROOT,
     env: {
@@ -30,7 +31,7 @@ export async function spawnService(entry: string, env: Record<string, string>): 
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',
       DATA_DIR: 'memory',
-      PGLITE_DIR: data,
+      ...(data ? { PGLITE_DIR: data } : {}),
       ...env,
       PORT: String(port),
     },
@@ -56,7 +57,7 @@ export async function spawnService(entry: string, env: Record<string, string>): 
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => void rm(data, { recursive: true, force: true }).finally(() => resolve(code))),
+    child.once('exit', (code) => void (data ? rm(data, { recursive: true, force: true }) : Promise.resolve()).finally(() => resolve(code))),
   );
   const url = `http://127.0.0.1:${port}/graphql`;
   const service: ServiceProcess = {
