@@ -26,6 +26,11 @@ export interface LiveStream {
   readonly heartbeats: number;
   /** The next result, or 'end' once the server ended the stream; rejects after `timeoutMs`. */
   next(timeoutMs?: number): Promise<LiveResult | 'end'>;
+  /**
+   * The next result `match` accepts, skipping others, or 'end'. A board streams every order's changes, and one
+   * committed just before the subscription began may still arrive after it: a test waits for the one it caused.
+   */
+  nextWhere(match: (result: LiveResult) => boolean, timeoutMs?: number): Promise<LiveResult | 'end'>;
   /** Resolves when the server ends the stream. */
   readonly ended: Promise<void>;
   /** Closes the connection from the client's side. */
@@ -134,7 +139,7 @@ export async function subscribe(url: string, options: LiveOptions): Promise<Live
     finish();
   })();
 
-  return {
+  const stream: LiveStream = {
     status: response.status,
     contentType,
     results,
@@ -158,8 +163,16 @@ export async function subscribe(url: string, options: LiveOptions): Promise<Live
         waiters.push(waiter);
       });
     },
+    async nextWhere(match, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const result = await stream.next(Math.max(0, deadline - Date.now()));
+        if (result === 'end' || match(result)) return result;
+      }
+    },
     close() {
       abort.abort();
     },
   };
+  return stream;
 }
