@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltApp } from '../scripts/build.js';
 import {
   buildOnce,
@@ -28,6 +28,10 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
   [built, browser] = await Promise.all([buildOnce(), launchChromium()]);
 }, 180_000);
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
 
 afterAll(async () => {
   await browser?.close();
