@@ -6,7 +6,13 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { buildWebApp, type BuiltApp } from '../scripts/build.js';
 import { createWebServer } from '../server/static.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's Chromium, never a downloaded browser: its headless shell (package chromium-headless-shell) where it
+ * is installed, the full browser (package chromium) otherwise. The shell is the same Chromium build without the
+ * browser around it, and what Playwright itself runs for headless tests; on browser.test.ts, side by side,
+ * Chromium's CPU went from 77–96 s to 39–42 s and the file from 87 s to 63 s (two runs each).
+ */
+export const CHROMIUM = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => existsSync(path));
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -16,9 +22,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Debian's Chromium driven by Playwright (never a downloaded browser). */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  if (!CHROMIUM) throw new Error('Chromium is missing: apt-get install -y chromium-headless-shell (.ci/run does)');
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
