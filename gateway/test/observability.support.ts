@@ -57,7 +57,10 @@ export async function spawnService(entry: string, env: Record<string, string>): 
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => void (data ? rm(data, { recursive: true, force: true }) : Promise.resolve()).finally(() => resolve(code))),
+    child.once('exit', (code) => {
+      const removed = data ? rm(data, { recursive: true, force: true }) : Promise.resolve();
+      void removed.finally(() => resolve(code));
+    }),
   );
   const url = `http://127.0.0.1:${port}/graphql`;
   const service: ServiceProcess = {

@@ -22,6 +22,8 @@ const startWith =
     return async () => (await load()).createServer(config);
   };
 
+const station = (name: 'kitchen' | 'bar' | 'bakery') => startWith(stationConfig, () => import('@brigade/station'), { STATION: name });
+
 /**
  * How each subgraph starts from its environment: every module by the same `loadConfig` → `createServer`,
  * the station code base once per deployment. One list for whatever hosts several subgraphs in a process
@@ -31,7 +33,7 @@ export const SUBGRAPH_STARTS: Readonly<Record<SubgraphName, SubgraphStart>> = {
   auth: startWith(authConfig, () => import('@brigade/auth')),
   menu: startWith(menuConfig, () => import('@brigade/menu')),
   orders: startWith(ordersConfig, () => import('@brigade/orders')),
-  kitchen: startWith(stationConfig, () => import('@brigade/station'), { STATION: 'kitchen' }),
-  bar: startWith(stationConfig, () => import('@brigade/station'), { STATION: 'bar' }),
-  bakery: startWith(stationConfig, () => import('@brigade/station'), { STATION: 'bakery' }),
+  kitchen: station('kitchen'),
+  bar: station('bar'),
+  bakery: station('bakery'),
 };

@@ -29,6 +29,7 @@ beforeAll(async () => {
   [built, browser] = await Promise.all([buildOnce(), launchChromium()]);
 }, 180_000);
 
+// Each test's pages close with it: left open, their live streams and renderers kept working for the whole file.
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((c) => c.close()));
 });
@@ -55,7 +56,6 @@ describe('the web app on the development stack', () => {
     app = await startWebStack(built, { serviceEnv: { gateway: { API_KEY_CACHE_TTL_MS: '1000' } } });
   }, 180_000);
   afterAll(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
     await app?.stop();
   });
 
@@ -322,7 +322,6 @@ describe('the web app on the production stack, with its persisted operations as 
     });
   }, 180_000);
   afterAll(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
     await app?.stop();
   });
 
