@@ -5,6 +5,7 @@ import {
   CredentialMinter,
   executeGraphQL,
   HttpError,
+  metricsRoute,
   sendJson,
   ServiceClient,
   type HttpApp,
@@ -169,11 +170,7 @@ export async function createGateway(
       '/graphql': pipeline.route,
       '/': production ? notFound : pipeline.route,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-      '/metrics': async (_req, res) => {
-        const body = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
-        res.end(body);
-      },
+      '/metrics': metricsRoute(metrics.registry),
       '/ready': (_req, res) => {
         if (app.draining) return sendJson(res, 503, { status: 'draining' });
         const failing = federation.health.failing();

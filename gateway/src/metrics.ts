@@ -1,5 +1,5 @@
 import type { GatewayConfig as ApolloGatewayConfig } from '@apollo/gateway';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 export type RequestOutcome = 'success' | 'error' | 'rejected';
 export type FetchOutcome = 'ok' | 'error' | 'timeout';
@@ -25,7 +25,6 @@ export interface GatewayMetrics {
 
 export function createGatewayMetrics(options: { maxOperationNames?: number; maxQueryPlans?: number } = {}): GatewayMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const requests = new Counter({
     name: 'brigade_gateway_requests_total',

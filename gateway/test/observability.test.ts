@@ -1,4 +1,4 @@
-import { generateKeyring, SUBGRAPHS, type ServiceKeyring } from '@brigade/platform';
+import { generateKeyring, processMetrics, SUBGRAPHS, type ServiceKeyring } from '@brigade/platform';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -181,6 +181,22 @@ describe('gateway observability', () => {
     expect(line).toContain('subgraph="menu"');
     expect(Number(line!.split(' ').at(-1))).toBeGreaterThan(0);
     expect(text).toContain('brigade_subgraph_request_duration_seconds_bucket');
+  });
+
+  it('when several servers share a process, then each /metrics reports the process once, from one collector', async () => {
+    const samples = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    // The two gateways run in this process; menu runs in its own.
+    const [untracedText, tracedText, menuText] = await Promise.all(
+      [untraced.origin, traced.origin, menu.origin].map(async (origin) => (await fetch(`${origin}/metrics`)).text()),
+    );
+    for (const text of [untracedText, tracedText, menuText]) {
+      expect(samples(text, 'process_cpu_user_seconds_total')).toHaveLength(1);
+      expect(samples(text, 'nodejs_eventloop_lag_seconds')).toHaveLength(1);
+    }
+    expect(samples(tracedText, 'process_start_time_seconds')).toEqual(samples(untracedText, 'process_start_time_seconds'));
+    // The subgraph's label marks its own series, not the process's.
+    expect(samples(menuText, 'process_cpu_user_seconds_total')[0]).not.toContain('subgraph=');
+    expect(processMetrics()).toBe(processMetrics());
   });
 
   it('when clients send many distinct operation names, then the label set stays bounded', async () => {

@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './http.js';
 export * from './keys.js';
 export * from './logger.js';
+export * from './metrics.js';
 export * from './serviceClient.js';
 export * from './serviceTransport.js';
 export * from './services.js';

@@ -6,7 +6,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode } from 'graphql';
 import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { enforceDirectives } from './authorization.js';
 import { enforceCallers, type Callers } from './callers.js';
 import { validateTextInputs, type TextInputErrors } from './textInputs.js';
@@ -24,6 +24,7 @@ import {
   toGraphQLRequest,
   type HttpApp,
 } from './http.js';
+import { metricsRoute } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { Viewer } from './viewer.js';
 
@@ -136,11 +137,7 @@ export async function createSubgraphServer<Deps extends object, RequestDeps exte
     routes: {
       ...options.routes,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-      '/metrics': async (_req, res) => {
-        const body = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
-        res.end(body);
-      },
+      '/metrics': metricsRoute(metrics.registry),
       '/ready': async (_req, res) => {
         if (app.draining) return sendJson(res, 503, { status: 'draining' });
         try {
@@ -225,11 +222,10 @@ export async function createSubgraphServer<Deps extends object, RequestDeps exte
   return Object.assign(app, { name: options.name, apollo });
 }
 
-/** Per-server registry (several servers share a process in tests); operation names capped so labels stay bounded. */
+/** Per-server registry (several servers share a process in npm start and in tests); operation names capped so labels stay bounded. */
 function subgraphMetrics(subgraph: string, openStreams: () => number) {
   const registry = new Registry();
   registry.setDefaultLabels({ subgraph });
-  collectDefaultMetrics({ register: registry });
   const labelNames = ['operation', 'status'] as const;
   const requests = new Counter({
     name: 'brigade_subgraph_requests_total',
