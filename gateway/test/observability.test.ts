@@ -186,9 +186,8 @@ describe('gateway observability', () => {
   it('when several servers share a process, then each /metrics reports the process once, from one collector', async () => {
     const samples = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     // The two gateways run in this process; menu runs in its own.
-    const [untracedText, tracedText, menuText] = await Promise.all(
-      [untraced.origin, traced.origin, menu.origin].map(async (origin) => (await fetch(`${origin}/metrics`)).text()),
-    );
+    const scrape = async (origin: string) => (await fetch(`${origin}/metrics`)).text();
+    const [untracedText, tracedText, menuText] = await Promise.all([scrape(untraced.origin), scrape(traced.origin), scrape(menu.origin)]);
     for (const text of [untracedText, tracedText, menuText]) {
       expect(samples(text, 'process_cpu_user_seconds_total')).toHaveLength(1);
       expect(samples(text, 'nodejs_eventloop_lag_seconds')).toHaveLength(1);
