@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { generateKeyring } from '../packages/platform/src/keys.js';
-import { SERVICES, SUBGRAPHS, type ServiceName } from '../packages/platform/src/services.js';
+import { generateKeyring } from '@brigade/platform/keys';
+import { SERVICES, SUBGRAPHS, type ServiceName } from '@brigade/platform/services';
 
 const { values } = parseArgs({
   options: {

@@ -13,8 +13,9 @@ import YAML from 'yaml';
 import { SERVICES } from '../packages/platform/src/services.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
-const run = (...args: string[]) => execFileSync(TSX, ['scripts/keys.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+/** What `npm run keys` runs: the script's compiled twin (the suite's global set-up builds it). */
+const KEYS = ['--conditions=compiled', 'scripts/dist/keys.js'];
+const run = (...args: string[]) => execFileSync(process.execPath, [...KEYS, ...args], { cwd: ROOT, encoding: 'utf8' });
 
 /** `NAME='value'` lines, as docker compose reads an env file. */
 function parseEnvFile(text: string): Record<string, string> {
@@ -89,7 +90,7 @@ describe('npm run keys', () => {
   });
 
   it('refuses an unknown option', () => {
-    const result = spawnSync(TSX, ['scripts/keys.ts', '--kubernetes'], { cwd: ROOT, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [...KEYS, '--kubernetes'], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status).not.toBe(0);
     expect(result.stdout).toBe('');
   });
