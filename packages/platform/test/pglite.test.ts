@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../src/db/database.js';
+import { holderStamp, liveHolder } from '../src/db/lockHolder.js';
 
 describe('embedded PGlite durability', () => {
   const dirs: string[] = [];
@@ -129,7 +131,28 @@ describe('a PGlite cluster shared by the services of one process', () => {
     }
     const taken = await openIn(dir, 'menu');
     expect((await taken.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-    expect(await readFile(join(dir, 'brigade-owner.pid'), 'utf8')).toBe(String(process.pid));
+    expect(liveHolder(await readFile(join(dir, 'brigade-owner.pid'), 'utf8'))).toBe(process.pid);
+  });
+
+  it('when the folder names a live holder by its stamp, then opening is refused; when its pid now belongs to another process, the folder is taken over', async () => {
+    const dir = await sharedFolder();
+    await (await openIn(dir, 'menu')).close();
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await once(holder, 'spawn');
+      await writeFile(join(dir, 'brigade-owner.pid'), holderStamp(holder.pid));
+      await expect(openDatabase({ schema: 'menu', dataDir: dir })).rejects.toThrow(`in use by process ${holder.pid}`);
+      if (process.platform === 'linux') {
+        // The same pid, started at another time: a process that was never the holder (after a reboot, say).
+        await writeFile(join(dir, 'brigade-owner.pid'), `${holder.pid}@1`);
+        const taken = await openIn(dir, 'menu');
+        expect((await taken.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+        expect(liveHolder(await readFile(join(dir, 'brigade-owner.pid'), 'utf8'))).toBe(process.pid);
+      }
+    } finally {
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+    }
   });
 
   it("when services disagree on durability, then the second is refused instead of silently getting the first one's", async () => {

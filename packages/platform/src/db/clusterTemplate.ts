@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { holderStamp, liveHolder } from './lockHolder.js';
 
 /**
  * initdb is most of a first start: seconds of CPU and ~700 MB per run, while a copy of the empty cluster it
@@ -62,17 +63,18 @@ let tarTemplate: Promise<Blob> | undefined;
 
 /**
  * `path` once it exists, made by `make(partial)` then renamed into place by whichever process takes the lock
- * (a file naming its pid) first; the others wait for it to appear, or take over from a maker that died.
+ * (a file naming its holder, `lockHolder.ts`) first; the others wait for it to appear, or take over from a maker that died.
  */
 async function makeOnce(path: string, make: (partial: string) => Promise<void>): Promise<string> {
   const lock = `${path}.lock`;
   for (;;) {
     if (await exists(path)) return path;
     try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      await writeFile(lock, holderStamp(), { flag: 'wx' });
     } catch {
-      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
-      if (holder && !alive(holder)) await rm(lock, { force: true });
+      // An empty lock is one its maker is still writing.
+      const stamp = await readFile(lock, 'utf8').catch(() => '');
+      if (stamp && liveHolder(stamp) === undefined) await rm(lock, { force: true });
       await sleep(100);
       continue;
     }
@@ -90,15 +92,6 @@ async function makeOnce(path: string, make: (partial: string) => Promise<void>):
     } finally {
       await rm(lock, { force: true });
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,6 +4,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { clusterTemplateDir, clusterTemplateTar, copyCluster } from './clusterTemplate.js';
 import { notifyChannel, schemaName, type Database, type Queryable } from './database.js';
+import { holderStamp, liveHolder } from './lockHolder.js';
 
 /**
  * PostgreSQL allocates and touches its shared buffers at start: the default 128 MB was most of each
@@ -85,13 +86,13 @@ async function claim(dataDir: string): Promise<void> {
   const file = join(dataDir, OWNER_FILE);
   for (;;) {
     try {
-      await writeFile(file, String(process.pid), { flag: 'wx' });
+      await writeFile(file, holderStamp(), { flag: 'wx' });
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number(await readFile(file, 'utf8').catch(() => ''));
-    if (holder && holder !== process.pid && alive(holder)) {
+    const holder = liveHolder(await readFile(file, 'utf8').catch(() => ''));
+    if (holder !== undefined && holder !== process.pid) {
       throw new Error(
         `${dataDir} is in use by process ${holder}: an embedded database serves one process. Stop it, or give this ` +
           'service a folder of its own (PGLITE_DIR) or a PostgreSQL server (DATABASE_URL)',
@@ -99,15 +100,6 @@ async function claim(dataDir: string): Promise<void> {
     }
     // Left by a process that died without closing (or by this one, which holds no open cluster there).
     await rm(file, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
