@@ -12,7 +12,8 @@ import { generateKeyring, loadDevKeyring } from '@brigade/platform/keys';
 import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVariable, type ServiceName, type SubgraphName } from '@brigade/platform/services';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './lib/root.js';
@@ -65,6 +66,14 @@ if (!dataDir) {
 const keyring = dataDir === 'memory' ? await generateKeyring() : await loadDevKeyring(dataDir);
 
 /**
+ * With DATA_DIR=memory the databases are still thrown away, but kept in a temp folder removed at exit: in PGlite's
+ * in-memory file system every service would load a whole cluster into its own heap (~2 s and ~95 MB each, six
+ * times over), where a folder lets the six share one cluster, copied from the template, as they do on disk.
+ */
+const throwawayDir = dataDir === 'memory' && !process.env.DATABASE_URL ? mkdtempSync(join(tmpdir(), 'brigade-memory-')) : undefined;
+if (throwawayDir) process.on('exit', () => rmSync(throwawayDir, { recursive: true, force: true }));
+
+/**
  * Recomposes supergraph.graphql (and the stations' generated SDL) when any input or output changed since
  * the last composition this checkout ran; composing loads @apollo/composition, which a restart need not.
  */
@@ -102,11 +111,13 @@ async function composeIfChanged(): Promise<void> {
 /**
  * Where each process keeps its subgraphs' databases: with every subgraph in one process, the platform's default
  * (one PGlite cluster in DATA_DIR/pglite, a schema per service, opened once for all six); with several processes,
- * a cluster per process, since a PGlite data folder belongs to one process.
+ * a cluster per process, since a PGlite data folder belongs to one process. DATA_DIR=memory puts them in the
+ * throwaway folder; with DATABASE_URL there are none.
  */
 function clusterOf(names: SubgraphName[]): string | undefined {
-  if (processes === 1) return process.env.PGLITE_DIR ?? (dataDir === 'memory' ? undefined : join(dataDir, 'pglite'));
-  return dataDir === 'memory' ? undefined : join(dataDir, `pglite-${names.join('-')}`);
+  const base = throwawayDir ?? (dataDir === 'memory' ? undefined : dataDir);
+  if (processes === 1) return process.env.PGLITE_DIR ?? (base && join(base, 'pglite'));
+  return base && join(base, `pglite-${names.join('-')}`);
 }
 
 /**
@@ -190,7 +201,7 @@ function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: (S
 
 function launchSubgraphs(names: SubgraphName[]): void {
   const cluster = clusterOf(names);
-  const envOf = (name: SubgraphName) => ({ ...serviceEnv(name), ...(cluster && processes > 1 ? { PGLITE_DIR: cluster } : {}) });
+  const envOf = (name: SubgraphName) => ({ ...serviceEnv(name), ...(cluster ? { PGLITE_DIR: cluster } : {}) });
   if (names.length === 1) {
     // A process of its own: the service's own entry point, as production runs it.
     const [name] = names as [SubgraphName];

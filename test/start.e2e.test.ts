@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createClient, scratchFolderSync } from '@brigade/testing';
@@ -62,13 +63,19 @@ describe('npm start', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('when started, then the web app and the gateway are served (menu with stock); Ctrl-C stops every process; a restart keeps the data', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+  /** npm start's environment: free ports, the test's data folder (or DATA_DIR), and the app built into it. */
+  async function startEnv(overrides: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...overrides };
     delete env.NODE_ENV;
     for (const service of SERVICES) env[`${service.toUpperCase()}_PORT`] = String(await freePort());
     env.WEB_PORT = String(await freePort());
     // The app is built into the test's folder, not the working tree's dist (another run may be serving it).
     env.WEB_DIST = join(dataDir, 'web');
+    return env;
+  }
+
+  it('when started, then the web app and the gateway are served (menu with stock); Ctrl-C stops every process; a restart keeps the data', async () => {
+    const env = await startEnv();
     const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
     const web = `http://127.0.0.1:${env.WEB_PORT}/`;
     const client = createClient(gateway, { email: 'admin@brigade.local', password: 'brigade-admin' });
@@ -114,4 +121,32 @@ describe('npm start', () => {
       await expect(fetch(`http://127.0.0.1:${env[`${service.toUpperCase()}_PORT`]}/health`), service).rejects.toThrow();
     running = undefined;
   }, 300_000);
+
+  it('when started with DATA_DIR=memory, then the six subgraphs share one throwaway cluster, removed when it stops', async () => {
+    const throwaway = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('brigade-memory-')));
+    const earlier = throwaway();
+    const env = await startEnv({ DATA_DIR: 'memory' });
+    const client = createClient(`http://127.0.0.1:${env.GATEWAY_PORT}/graphql`, {
+      email: 'admin@brigade.local',
+      password: 'brigade-admin',
+    });
+
+    const { child } = await start(env);
+    running = child;
+    const created = [...throwaway()].filter((name) => !earlier.has(name));
+    expect(created).toHaveLength(1);
+    // One cluster for the six (a schema each), not a PGlite in memory per service.
+    expect(readdirSync(join(tmpdir(), created[0]!))).toEqual(['pglite']);
+    expect(readdirSync(join(tmpdir(), created[0]!, 'pglite'))).toContain('PG_VERSION');
+    const menu = await client.query('{ menu { name stock available } }');
+    expect(menu.data!.menu).toHaveLength(12);
+    const restock = await client.query('mutation { restockDrink(id: "b0ca1b98-2100-4ffc-8f7e-08941e623628", quantity: 1) { stock } }', {
+      token: await client.adminToken(),
+    });
+    expect(restock.errors).toBeUndefined();
+
+    expect(await stop(child)).toBe(0);
+    running = undefined;
+    expect(existsSync(join(tmpdir(), created[0]!))).toBe(false);
+  }, 120_000);
 });
