@@ -178,7 +178,16 @@ function groups(): SubgraphName[][] {
   return out;
 }
 
-function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: (ServiceName | 'web')[]): ChildProcess {
+/**
+ * Stopped while starting (Ctrl-C before ready): stopAll waits only for the children it knew of, so a process
+ * started now would outlive the launcher, holding its port.
+ */
+function refuseIfStopping(): void {
+  if (stopping) throw new Error('stopped');
+}
+
+function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: (ServiceName | 'web')[]): void {
+  refuseIfStopping();
   const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -196,7 +205,6 @@ function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: (S
     }
   });
   for (const name of names) children.set(name, child);
-  return child;
 }
 
 function launchSubgraphs(names: SubgraphName[]): void {
@@ -240,13 +248,17 @@ function newest(path: string): number {
 async function buildWebAppIfStale(): Promise<void> {
   const built = join(webDist, 'index.html');
   if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...WEB_INPUTS.map((input) => newest(resolve(ROOT, input))))) return;
+  refuseIfStopping();
   console.log('web     | building the web app');
   const build = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'clients/web/scripts/build.ts')], {
     cwd: ROOT,
     env: { ...process.env, WEB_DIST: webDist },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  // Counted as the web app's process while it builds, so a stop waits for it and stops it too.
+  children.set('web', build);
   const code = await new Promise<number | null>((done) => build.once('exit', done));
+  children.delete('web');
   if (code !== 0) throw new Error(`the web app did not build (exit ${code})`);
 }
 
@@ -271,7 +283,15 @@ async function waitReady(name: ServiceName | 'web', timeoutMs = 180_000): Promis
   throw new Error(`${name} was not ready within ${timeoutMs / 1000} s (${url})`);
 }
 
-async function stopAll(code: number): Promise<never> {
+let stopped: Promise<never> | undefined;
+
+/** Stops every child, then exits with `code`; later calls (a second Ctrl-C, a child's exit) join the first. */
+function stopAll(code: number): Promise<never> {
+  stopped ??= stopChildren(code);
+  return stopped;
+}
+
+async function stopChildren(code: number): Promise<never> {
   stopping = true;
   const exits = [...new Set(children.values())].map(
     (child) => new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r()))),
@@ -305,7 +325,7 @@ try {
   launchWeb(gateway);
   await waitReady('web');
 } catch (error) {
-  console.error(`start failed: ${(error as Error).message}`);
+  if (!stopping) console.error(`start failed: ${(error as Error).message}`);
   await stopAll(1);
 }
 

@@ -19,8 +19,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `npm start` as a user would, resolving once it prints that Brigade is ready. */
-function start(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
+/** Runs `npm start` as a user would, resolving once it prints `until` (by default, that Brigade is ready). */
+function start(env: NodeJS.ProcessEnv, until = 'Brigade is ready'): Promise<{ child: ChildProcess; output: () => string }> {
   // Its own process group, so a failed test can kill npm start and the processes it started at once.
   const child = spawn('npm', ['start'], {
     cwd: root,
@@ -30,10 +30,14 @@ function start(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: (
   });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output.slice(-3000)}`)), 110_000);
+    const timer = setTimeout(() => {
+      // Nothing the test never got hold of may outlive it: the whole group goes.
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`not ready in time (${until}):\n${output.slice(-3000)}`));
+    }, 110_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Brigade is ready')) {
+      if (output.includes(until)) {
         clearTimeout(timer);
         resolve({ child, output: () => output });
       }
@@ -65,13 +69,18 @@ describe('npm start', () => {
 
   /** npm start's environment: free ports, the test's data folder (or DATA_DIR), and the app built into it. */
   async function startEnv(overrides: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...overrides };
+    // The app is built into the test's folder, not the working tree's dist (another run may be serving it).
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      WEB_DIST: join(dataDir, 'web'),
+    };
     delete env.NODE_ENV;
     for (const service of SERVICES) env[`${service.toUpperCase()}_PORT`] = String(await freePort());
     env.WEB_PORT = String(await freePort());
-    // The app is built into the test's folder, not the working tree's dist (another run may be serving it).
-    env.WEB_DIST = join(dataDir, 'web');
-    return env;
+    return { ...env, ...overrides };
   }
 
   it('when started, then the web app and the gateway are served (menu with stock); Ctrl-C stops every process; a restart keeps the data', async () => {
@@ -148,5 +157,27 @@ describe('npm start', () => {
     expect(await stop(child)).toBe(0);
     running = undefined;
     expect(existsSync(join(tmpdir(), created[0]!))).toBe(false);
+  }, 120_000);
+
+  it('when stopped while it starts (the web app building), then every process it started is gone with it', async () => {
+    // A web folder of its own: the app must be building when the stop comes.
+    const env = await startEnv({ DATA_DIR: 'memory', WEB_DIST: join(dataDir, 'web-interrupted') });
+    const { child, output } = await start(env, 'building the web app');
+    running = child;
+    expect(await stop(child)).toBe(0);
+    running = undefined;
+    // npm start runs in a process group of its own: nothing it started may be left in it, the build included.
+    const groupAlive = () => {
+      try {
+        process.kill(-child.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await expect.poll(groupAlive, { timeout: 1_000 }).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${env.WEB_PORT}/health`)).rejects.toThrow();
+    expect(output()).not.toContain('start failed');
+    expect(output()).not.toContain('Brigade is ready');
   }, 120_000);
 });
