@@ -37,13 +37,15 @@ export async function extraGateway(stack: Stack, env: Env = {}): Promise<ExtraGa
 
 /** A stand-in subgraph that answers every request with `respond`'s JSON: for errors a real one will not make on demand. */
 export async function fakeSubgraph(respond: (body: { query?: string }) => unknown): Promise<{ url: string; stop(): Promise<void> }> {
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const body = raw ? (JSON.parse(raw) as { query?: string }) : {};
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(respond(body)));
-  });
+  };
+  // A request the gateway gives up on mid-body (its timeout, its shutdown) must not become an unhandled rejection.
+  const server = createServer((req, res) => void answer(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
