@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { holderStamp, liveHolder } from './lockHolder.js';
+import { takeLock } from './lockHolder.js';
 
 /**
  * initdb is most of a first start: seconds of CPU and ~700 MB per run, while a copy of the empty cluster it
@@ -63,18 +63,13 @@ let tarTemplate: Promise<Blob> | undefined;
 
 /**
  * `path` once it exists, made by `make(partial)` then renamed into place by whichever process takes the lock
- * (a file naming its holder, `lockHolder.ts`) first; the others wait for it to appear, or take over from a maker that died.
+ * first; the others wait for it to appear, or take over from a maker that died.
  */
 async function makeOnce(path: string, make: (partial: string) => Promise<void>): Promise<string> {
   const lock = `${path}.lock`;
   for (;;) {
     if (await exists(path)) return path;
-    try {
-      await writeFile(lock, holderStamp(), { flag: 'wx' });
-    } catch {
-      // An empty lock is one its maker is still writing.
-      const stamp = await readFile(lock, 'utf8').catch(() => '');
-      if (stamp && liveHolder(stamp) === undefined) await rm(lock, { force: true });
+    if (!(await takeLock(lock)).taken) {
       await sleep(100);
       continue;
     }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 
 /**
  * What a lock file says of the process holding it (a data folder's owner, the cluster template's maker).
@@ -8,7 +9,7 @@ import { readFileSync } from 'node:fs';
  * and a live pid that started at another time is a stranger.
  */
 export function holderStamp(pid = process.pid): string {
-  const started = startTimeOf(pid);
+  const started = procStat(pid)?.[19];
   return started === undefined ? String(pid) : `${pid}@${started}`;
 }
 
@@ -21,12 +22,57 @@ export function liveHolder(stamp: string): number | undefined {
   if (!match) return undefined;
   const pid = Number(match[1]);
   if (!alive(pid)) return undefined;
-  const started = match[2];
-  if (started !== undefined) {
-    const now = startTimeOf(pid);
-    if (now !== undefined && now !== started) return undefined;
-  }
+  const stat = procStat(pid);
+  // A zombie has exited; its parent just has not collected it yet.
+  if (stat?.[0] === 'Z') return undefined;
+  if (match[2] !== undefined && stat && stat[19] !== match[2]) return undefined;
   return pid;
+}
+
+/**
+ * Takes the lock `file` for this process, or says which live process holds it. The stamp is linked into place
+ * whole, so no reader ever sees a half-written lock, and a stale lock is moved aside before it is judged again,
+ * so two processes taking over the same stale lock cannot both win.
+ */
+export async function takeLock(file: string): Promise<{ taken: true } | { taken: false; holder: number }> {
+  const mine = `${file}.${process.pid}`;
+  await writeFile(mine, holderStamp());
+  try {
+    for (;;) {
+      try {
+        await link(mine, file);
+        return { taken: true };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const stamp = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined; // released meanwhile: try again
+        throw error;
+      });
+      if (stamp === undefined) continue;
+      const holder = liveHolder(stamp);
+      // Our own stamp: this process took the lock earlier and still holds it.
+      if (holder === process.pid) return { taken: true };
+      if (holder !== undefined) return { taken: false, holder };
+      await setAside(file, stamp);
+    }
+  } finally {
+    await rm(mine, { force: true });
+  }
+}
+
+/** Removes a lock judged stale, unless another process replaced it in the meantime: that one is put back. */
+async function setAside(file: string, staleStamp: string): Promise<void> {
+  const aside = `${file}.stale-${process.pid}`;
+  try {
+    await rename(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  // If a third process has taken the free name in between, the lock is its, and the one set aside is lost.
+  if ((await readFile(aside, 'utf8')) !== staleStamp) await link(aside, file).catch(() => undefined);
+  await rm(aside, { force: true });
 }
 
 function alive(pid: number): boolean {
@@ -38,8 +84,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Clock ticks since boot at which the process started (proc(5), /proc/<pid>/stat field 22), where known. */
-function startTimeOf(pid: number): string | undefined {
+/**
+ * /proc/<pid>/stat's fields from the third on (proc(5)): [0] is the state, [19] the start time in clock ticks
+ * since boot. Undefined where there is no /proc.
+ */
+function procStat(pid: number): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -47,6 +96,5 @@ function startTimeOf(pid: number): string | undefined {
     return undefined;
   }
   // The command name (field 2) is in parentheses and may hold spaces or parentheses: count from after it.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19];
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }

@@ -4,7 +4,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { clusterTemplateDir, clusterTemplateTar, copyCluster } from './clusterTemplate.js';
 import { notifyChannel, schemaName, type Database, type Queryable } from './database.js';
-import { holderStamp, liveHolder } from './lockHolder.js';
+import { takeLock } from './lockHolder.js';
 
 /**
  * PostgreSQL allocates and touches its shared buffers at start: the default 128 MB was most of each
@@ -83,23 +83,12 @@ async function openCluster(dataDir: string, durable: boolean): Promise<Cluster> 
 const OWNER_FILE = 'brigade-owner.pid';
 
 async function claim(dataDir: string): Promise<void> {
-  const file = join(dataDir, OWNER_FILE);
-  for (;;) {
-    try {
-      await writeFile(file, holderStamp(), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = liveHolder(await readFile(file, 'utf8').catch(() => ''));
-    if (holder !== undefined && holder !== process.pid) {
-      throw new Error(
-        `${dataDir} is in use by process ${holder}: an embedded database serves one process. Stop it, or give this ` +
-          'service a folder of its own (PGLITE_DIR) or a PostgreSQL server (DATABASE_URL)',
-      );
-    }
-    // Left by a process that died without closing (or by this one, which holds no open cluster there).
-    await rm(file, { force: true });
+  const lock = await takeLock(join(dataDir, OWNER_FILE));
+  if (!lock.taken) {
+    throw new Error(
+      `${dataDir} is in use by process ${lock.holder}: an embedded database serves one process. Stop it, or give this ` +
+        'service a folder of its own (PGLITE_DIR) or a PostgreSQL server (DATABASE_URL)',
+    );
   }
 }
 
