@@ -9,6 +9,7 @@
  */
 // The platform's keys and services only, not its index: the launcher has no use for Apollo, PGlite or pino.
 import { generateKeyring, loadDevKeyring } from '@brigade/platform/keys';
+import { holderStamp, liveHolder } from '@brigade/platform/lockHolder';
 import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVariable, type ServiceName, type SubgraphName } from '@brigade/platform/services';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -50,6 +51,9 @@ const WEB_INPUTS = [
   'supergraph.graphql',
 ];
 
+const THROWAWAY_PREFIX = 'brigade-memory-';
+const THROWAWAY_OWNER = 'launcher.pid';
+
 const processes = Number(process.env.START_PROCESSES ?? 1);
 if (!Number.isInteger(processes) || processes < 1 || processes > SUBGRAPHS.length) {
   console.error(`START_PROCESSES must be a whole number from 1 to ${SUBGRAPHS.length} (got ${process.env.START_PROCESSES})`);
@@ -65,13 +69,35 @@ if (!dataDir) {
 }
 const keyring = dataDir === 'memory' ? await generateKeyring() : await loadDevKeyring(dataDir);
 
+// The platform's rule (config.ts): PRODUCTION when set, else NODE_ENV.
+const production = process.env.PRODUCTION ? ['true', '1', 'yes'].includes(process.env.PRODUCTION) : process.env.NODE_ENV === 'production';
+
 /**
  * With DATA_DIR=memory the databases are still thrown away, but kept in a temp folder removed at exit: in PGlite's
  * in-memory file system every service would load a whole cluster into its own heap (~2 s and ~95 MB each, six
  * times over), where a folder lets the six share one cluster, copied from the template, as they do on disk.
+ * In production memory stays each service's own decision (refused unless ALLOW_MEMORY_DATA).
  */
-const throwawayDir = dataDir === 'memory' && !process.env.DATABASE_URL ? mkdtempSync(join(tmpdir(), 'brigade-memory-')) : undefined;
-if (throwawayDir) process.on('exit', () => rmSync(throwawayDir, { recursive: true, force: true }));
+const throwawayDir = dataDir === 'memory' && !process.env.DATABASE_URL && !production ? makeThrowawayDir() : undefined;
+
+function makeThrowawayDir(): string {
+  sweepThrowawayDirs();
+  const dir = mkdtempSync(join(tmpdir(), THROWAWAY_PREFIX));
+  writeFileSync(join(dir, THROWAWAY_OWNER), holderStamp());
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Removes the throwaway folders of launchers that died without their exit handler (SIGKILL, a crash). */
+function sweepThrowawayDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(THROWAWAY_PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    // No stamp yet: a launcher that is making it right now.
+    const stamp = existsSync(join(dir, THROWAWAY_OWNER)) ? readFileSync(join(dir, THROWAWAY_OWNER), 'utf8') : '';
+    if (stamp && liveHolder(stamp) === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * Recomposes supergraph.graphql (and the stations' generated SDL) when any input or output changed since
@@ -129,10 +155,13 @@ function makeClusterTemplateEarly(): void {
   if (process.env.DATABASE_URL) return;
   const clusters = groups().map(clusterOf);
   if (clusters.every((dir) => dir && existsSync(join(dir, 'PG_VERSION')))) return;
-  spawn(process.execPath, [resolve(ROOT, 'packages/platform/dist/db/makeClusterTemplate.js')], {
+  const maker = spawn(process.execPath, [resolve(ROOT, 'packages/platform/dist/db/makeClusterTemplate.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // Among the children while it works, so a stop in the first seconds stops it too.
+  children.set('template', maker);
+  maker.once('exit', () => children.delete('template'));
 }
 
 /** Earlier versions kept a cluster per service in DATA_DIR/<service>: say that they are no longer read. */
@@ -146,7 +175,7 @@ function noticeEarlierLayout(): void {
   );
 }
 
-const children = new Map<ServiceName | 'web', ChildProcess>();
+const children = new Map<ServiceName | 'web' | 'template', ChildProcess>();
 let stopping = false;
 
 /** What one service is given: its port, key, station and where every other subgraph answers. */
@@ -209,7 +238,11 @@ function launch(label: string, args: string[], env: NodeJS.ProcessEnv, names: (S
 
 function launchSubgraphs(names: SubgraphName[]): void {
   const cluster = clusterOf(names);
-  const envOf = (name: SubgraphName) => ({ ...serviceEnv(name), ...(cluster ? { PGLITE_DIR: cluster } : {}) });
+  // With one process the services find DATA_DIR/pglite themselves (and production its folder per service).
+  const envOf = (name: SubgraphName) => ({
+    ...serviceEnv(name),
+    ...(cluster && (processes > 1 || throwawayDir) ? { PGLITE_DIR: cluster } : {}),
+  });
   if (names.length === 1) {
     // A process of its own: the service's own entry point, as production runs it.
     const [name] = names as [SubgraphName];
@@ -294,7 +327,7 @@ function stopAll(code: number): Promise<never> {
 async function stopChildren(code: number): Promise<never> {
   stopping = true;
   const exits = [...new Set(children.values())].map(
-    (child) => new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r()))),
+    (child) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()))),
   );
   for (const child of new Set(children.values())) child.kill('SIGTERM');
   const timeout = setTimeout(() => {
@@ -305,8 +338,8 @@ async function stopChildren(code: number): Promise<never> {
   process.exit(code);
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+// SIGHUP: the terminal it ran in was closed.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 
 const gateway = `http://${shownHost}:${portOf('gateway')}`;
 try {
@@ -336,5 +369,10 @@ Brigade is ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Sandbox:  ${gateway}/
   Try:      curl -s ${gateway}/graphql -H 'content-type: application/json' \\
               -d '{"query":"{ menu { name price { amount currency } stock available } }"}'
-  Admin:    ${process.env.ADMIN_EMAIL ?? 'admin@brigade.local'} / ${process.env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD)' : 'brigade-admin (development default)'}
+  Admin:    ${process.env.ADMIN_EMAIL ?? 'admin@brigade.local'} / ${process.env.ADMIN_PASSWORD ? '(ADMIN_PASSWORD)' : 'brigade-admin (development default)'}${
+    throwawayDir
+      ? `
+  Data:     ${throwawayDir}, thrown away when Brigade stops (DATA_DIR=memory)`
+      : ''
+  }
 Press Ctrl-C to stop.`);

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -49,6 +49,23 @@ function start(env: NodeJS.ProcessEnv, until = 'Brigade is ready'): Promise<{ ch
       reject(new Error(`npm start exited (${code}) before ready:\n${output.slice(-3000)}`));
     });
   });
+}
+
+/** The processes of a process group that still run (a zombie has exited; only its parent has not collected it). */
+function runningInGroup(group: number): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return ''; // exited while we looked
+      }
+    })
+    .filter((stat) => {
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(pgrp) === group && state !== 'Z';
+    });
 }
 
 function stop(child: ChildProcess): Promise<number | null> {
@@ -131,22 +148,25 @@ describe('npm start', () => {
     running = undefined;
   }, 300_000);
 
-  it('when started with DATA_DIR=memory, then the six subgraphs share one throwaway cluster, removed when it stops', async () => {
-    const throwaway = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('brigade-memory-')));
-    const earlier = throwaway();
+  it('when started with DATA_DIR=memory, then the six subgraphs share one throwaway cluster, removed when it stops, and a killed start’s is removed by the next', async () => {
+    // What a start killed outright (SIGKILL, a crash) leaves: its exit handler never ran.
+    const orphan = join(tmpdir(), `brigade-memory-test-${process.pid}`);
+    mkdirSync(join(orphan, 'pglite'), { recursive: true });
+    writeFileSync(join(orphan, 'launcher.pid'), spawnSync(process.execPath, ['-p', 'process.pid'], { encoding: 'utf8' }).stdout.trim());
     const env = await startEnv({ DATA_DIR: 'memory' });
     const client = createClient(`http://127.0.0.1:${env.GATEWAY_PORT}/graphql`, {
       email: 'admin@brigade.local',
       password: 'brigade-admin',
     });
 
-    const { child } = await start(env);
+    const { child, output } = await start(env);
     running = child;
-    const created = [...throwaway()].filter((name) => !earlier.has(name));
-    expect(created).toHaveLength(1);
+    expect(existsSync(orphan)).toBe(false);
+    const throwaway = /Data: +(\S+), thrown away when Brigade stops/.exec(output())?.[1];
+    expect(throwaway, output()).toBeDefined();
     // One cluster for the six (a schema each), not a PGlite in memory per service.
-    expect(readdirSync(join(tmpdir(), created[0]!))).toEqual(['pglite']);
-    expect(readdirSync(join(tmpdir(), created[0]!, 'pglite'))).toContain('PG_VERSION');
+    expect(readdirSync(throwaway!).sort()).toEqual(['launcher.pid', 'pglite']);
+    expect(readdirSync(join(throwaway!, 'pglite'))).toContain('PG_VERSION');
     const menu = await client.query('{ menu { name stock available } }');
     expect(menu.data!.menu).toHaveLength(12);
     const restock = await client.query('mutation { restockDrink(id: "b0ca1b98-2100-4ffc-8f7e-08941e623628", quantity: 1) { stock } }', {
@@ -156,7 +176,7 @@ describe('npm start', () => {
 
     expect(await stop(child)).toBe(0);
     running = undefined;
-    expect(existsSync(join(tmpdir(), created[0]!))).toBe(false);
+    expect(existsSync(throwaway!)).toBe(false);
   }, 120_000);
 
   it('when stopped while it starts (the web app building), then every process it started is gone with it', async () => {
@@ -167,15 +187,7 @@ describe('npm start', () => {
     expect(await stop(child)).toBe(0);
     running = undefined;
     // npm start runs in a process group of its own: nothing it started may be left in it, the build included.
-    const groupAlive = () => {
-      try {
-        process.kill(-child.pid!, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await expect.poll(groupAlive, { timeout: 1_000 }).toBe(false);
+    await expect.poll(() => runningInGroup(child.pid!), { timeout: 1_000 }).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${env.WEB_PORT}/health`)).rejects.toThrow();
     expect(output()).not.toContain('start failed');
     expect(output()).not.toContain('Brigade is ready');

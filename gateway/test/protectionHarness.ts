@@ -44,8 +44,15 @@ export async function fakeSubgraph(respond: (body: { query?: string }) => unknow
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(respond(body)));
   };
-  // A request the gateway gives up on mid-body (its timeout, its shutdown) must not become an unhandled rejection.
-  const server = createServer((req, res) => void answer(req, res).catch(() => res.destroy()));
+  // A request the gateway gives up on mid-body (its timeout, its shutdown) is dropped; any other failure is the
+  // test's own bug and stays loud.
+  const server = createServer(
+    (req, res) =>
+      void answer(req, res).catch((error: unknown) => {
+        if (!req.destroyed) throw error;
+        res.destroy();
+      }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
