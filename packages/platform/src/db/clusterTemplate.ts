@@ -3,7 +3,7 @@ import { constants, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { takeLock } from './lockHolder.js';
 
@@ -65,7 +65,7 @@ let tarTemplate: Promise<Blob> | undefined;
  * `path` once it exists, made by `make(partial)` then renamed into place by whichever process takes the lock
  * first; the others wait for it to appear, or take over from a maker that died.
  */
-async function makeOnce(path: string, make: (partial: string) => Promise<void>): Promise<string> {
+export async function makeOnce(path: string, make: (partial: string) => Promise<void>): Promise<string> {
   const lock = `${path}.lock`;
   for (;;) {
     if (await exists(path)) return path;
@@ -75,8 +75,8 @@ async function makeOnce(path: string, make: (partial: string) => Promise<void>):
     }
     try {
       if (await exists(path)) return path;
+      await removePartials(path);
       const partial = `${path}.${process.pid}`;
-      await rm(partial, { recursive: true, force: true });
       try {
         await make(partial);
         await rename(partial, path);
@@ -88,6 +88,18 @@ async function makeOnce(path: string, make: (partial: string) => Promise<void>):
       await rm(lock, { force: true });
     }
   }
+}
+
+/**
+ * Only the lock's holder makes a partial copy, so with the lock in hand every other one is a dead maker's (killed
+ * mid-initdb): ~40 MB each, left in the temp folder for good otherwise.
+ */
+async function removePartials(path: string): Promise<void> {
+  const name = basename(path);
+  const partials = (await readdir(dirname(path))).filter(
+    (entry) => entry.startsWith(`${name}.`) && /^\d+$/.test(entry.slice(name.length + 1)),
+  );
+  await Promise.all(partials.map((entry) => rm(join(dirname(path), entry), { recursive: true, force: true })));
 }
 
 function exists(path: string): Promise<boolean> {
