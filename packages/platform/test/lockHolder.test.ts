@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { holderStamp, liveHolder, takeLock } from '../src/db/lockHolder.js';
 
@@ -117,6 +117,16 @@ describe('taking a lock', () => {
     await writeFile(lock, '');
     expect(await takeLock(lock)).toEqual({ taken: true });
     expect(liveHolder(await readFile(lock, 'utf8'))).toBe(process.pid);
+  });
+
+  it('when a process died while removing a stale lock, then its claim is cleared and the lock taken; nothing is left beside it', async () => {
+    const lock = await lockIn();
+    const stale = String(await deadPid());
+    await writeFile(lock, stale);
+    await writeFile(`${lock}.stale-${stale}`, String(await deadPid()));
+    expect(await takeLock(lock)).toEqual({ taken: true });
+    expect(liveHolder(await readFile(lock, 'utf8'))).toBe(process.pid);
+    expect(await readdir(dirname(lock))).toEqual(['the.lock']);
   });
 
   it('when eight processes race to take over one stale lock, then exactly one takes it', async () => {

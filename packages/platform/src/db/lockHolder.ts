@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * What a lock file says of the process holding it (a data folder's owner, the cluster template's maker).
@@ -31,8 +32,8 @@ export function liveHolder(stamp: string): number | undefined {
 
 /**
  * Takes the lock `file` for this process, or says which live process holds it. The stamp is linked into place
- * whole, so no reader ever sees a half-written lock, and a stale lock is moved aside before it is judged again,
- * so two processes taking over the same stale lock cannot both win.
+ * whole, so no reader ever sees a half-written lock; a stale lock is removed only by the one process that claims
+ * the right to (`removeStale`), so two processes taking over the same stale lock cannot both win.
  */
 export async function takeLock(file: string): Promise<{ taken: true } | { taken: false; holder: number }> {
   const mine = `${file}.${process.pid}`;
@@ -45,34 +46,49 @@ export async function takeLock(file: string): Promise<{ taken: true } | { taken:
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const stamp = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return undefined; // released meanwhile: try again
-        throw error;
-      });
-      if (stamp === undefined) continue;
+      const stamp = await readIfThere(file);
+      if (stamp === undefined) continue; // released meanwhile: try again
       const holder = liveHolder(stamp);
       // Our own stamp: this process took the lock earlier and still holds it.
       if (holder === process.pid) return { taken: true };
       if (holder !== undefined) return { taken: false, holder };
-      await setAside(file, stamp);
+      await removeStale(file, stamp);
     }
   } finally {
     await rm(mine, { force: true });
   }
 }
 
-/** Removes a lock judged stale, unless another process replaced it in the meantime: that one is put back. */
-async function setAside(file: string, staleStamp: string): Promise<void> {
-  const aside = `${file}.stale-${process.pid}`;
+/**
+ * Removes `file` if it still holds `staleStamp`. Reading and removing are two steps, and in between another
+ * process may remove the stale lock and take the name; so only the process that creates the claim file named for
+ * that stale stamp may remove it, and the others wait for the claim to go. A stamp names one process's lifetime, so
+ * a claim made later finds the lock changed and removes nothing.
+ */
+async function removeStale(file: string, staleStamp: string): Promise<void> {
+  const claim = `${file}.stale-${staleStamp.trim()}`;
   try {
-    await rename(file, aside);
+    await writeFile(claim, holderStamp(), { flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // A claimant that died between its two steps would block this stale lock for ever.
+    const claimant = await readIfThere(claim);
+    if (claimant && liveHolder(claimant) === undefined) await rm(claim, { force: true });
+    await sleep(10);
+    return;
   }
-  // If a third process has taken the free name in between, the lock is its, and the one set aside is lost.
-  if ((await readFile(aside, 'utf8')) !== staleStamp) await link(aside, file).catch(() => undefined);
-  await rm(aside, { force: true });
+  try {
+    if ((await readIfThere(file)) === staleStamp) await rm(file, { force: true });
+  } finally {
+    await rm(claim, { force: true });
+  }
+}
+
+function readIfThere(file: string): Promise<string | undefined> {
+  return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
 }
 
 function alive(pid: number): boolean {
