@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -100,7 +101,7 @@ describe('taking a lock', () => {
     expect(await takeLock(lock)).toEqual({ taken: true });
   });
 
-  it('when a live process holds it, then it is not taken and the holder is named; when the holder is dead or the lock empty, it is taken over', async () => {
+  it('when a live process holds it, then it is not taken and the holder is named; when the holder is dead or the lock empty or junk, it is taken over', async () => {
     const lock = await lockIn();
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
     try {
@@ -114,16 +115,18 @@ describe('taking a lock', () => {
     expect(await takeLock(lock)).toEqual({ taken: true });
 
     // An empty lock: a maker of an earlier version killed between creating it and writing its pid.
-    await writeFile(lock, '');
-    expect(await takeLock(lock)).toEqual({ taken: true });
-    expect(liveHolder(await readFile(lock, 'utf8'))).toBe(process.pid);
+    for (const junk of ['', '../../x/y\n', 'z'.repeat(5_000)]) {
+      await writeFile(lock, junk);
+      expect(await takeLock(lock)).toEqual({ taken: true });
+      expect(liveHolder(await readFile(lock, 'utf8'))).toBe(process.pid);
+    }
   });
 
   it('when a process died while removing a stale lock, then its claim is cleared and the lock taken; nothing is left beside it', async () => {
     const lock = await lockIn();
     const stale = String(await deadPid());
     await writeFile(lock, stale);
-    await writeFile(`${lock}.stale-${stale}`, String(await deadPid()));
+    await writeFile(`${lock}.stale-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, String(await deadPid()));
     expect(await takeLock(lock)).toEqual({ taken: true });
     expect(liveHolder(await readFile(lock, 'utf8'))).toBe(process.pid);
     expect(await readdir(dirname(lock))).toEqual(['the.lock']);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,7 +67,8 @@ export async function takeLock(file: string): Promise<{ taken: true } | { taken:
  * a claim made later finds the lock changed and removes nothing.
  */
 async function removeStale(file: string, staleStamp: string): Promise<void> {
-  const claim = `${file}.stale-${staleStamp.trim()}`;
+  // Hashed: a stale lock may hold anything (a corrupt file), and a name must not.
+  const claim = `${file}.stale-${createHash('sha256').update(staleStamp).digest('hex').slice(0, 16)}`;
   try {
     await writeFile(claim, holderStamp(), { flag: 'wx' });
   } catch (error) {
