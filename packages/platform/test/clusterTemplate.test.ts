@@ -1,20 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
+import { foldersPerTest } from './folders.js';
 import { makeOnce } from '../src/db/clusterTemplate.js';
 
 describe('a template made once per machine', () => {
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-  });
+  const folder = foldersPerTest();
 
   it('when an earlier maker was killed mid-way, then the next takes over its lock and removes its partial copy', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'brigade-template-'));
-    dirs.push(dir);
+    const dir = await folder('brigade-template-');
     const path = join(dir, 'brigade-pglite-test');
     const dead = spawnSync(process.execPath, ['-p', 'process.pid'], { encoding: 'utf8' }).stdout.trim();
     // What a maker killed during initdb leaves: its lock and its half-made copy.

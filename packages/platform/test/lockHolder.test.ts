@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
+import { foldersPerTest } from './folders.js';
 import { holderStamp, liveHolder, takeLock } from '../src/db/lockHolder.js';
 
 const onLinux = process.platform === 'linux';
@@ -84,15 +85,8 @@ describe('lock holder stamps', () => {
 });
 
 describe('taking a lock', () => {
-  const dirs: string[] = [];
-  const lockIn = async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'brigade-lock-'));
-    dirs.push(dir);
-    return join(dir, 'the.lock');
-  };
-  afterEach(async () => {
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-  });
+  const folder = foldersPerTest();
+  const lockIn = async () => join(await folder('brigade-lock-'), 'the.lock');
 
   it('when nobody holds it, then it is taken with this process’s stamp, and taking it again is still this process’s', async () => {
     const lock = await lockIn();

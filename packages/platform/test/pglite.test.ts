@@ -1,22 +1,19 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { foldersPerTest } from './folders.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { holderStamp, liveHolder } from '../src/db/lockHolder.js';
 
 describe('embedded PGlite durability', () => {
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-  });
+  const folder = foldersPerTest();
 
   it('when a data folder is opened durable, then PostgreSQL runs with fsync on through plain fsync, and commits survive a reopen', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pglite-durable-'));
-    dirs.push(dir);
+    const dir = await folder('pglite-durable-');
     const db = await openDatabase({ schema: 'public', dataDir: dir, durable: true });
     try {
       expect((await db.query<{ fsync: string }>('SHOW fsync')).rows[0]?.fsync).toBe('on');
@@ -35,8 +32,7 @@ describe('embedded PGlite durability', () => {
   });
 
   it('when a data folder is opened without durable, then fsync stays off (development speed)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pglite-fast-'));
-    dirs.push(dir);
+    const dir = await folder('pglite-fast-');
     const db = await openDatabase({ schema: 'public', dataDir: dir });
     try {
       expect((await db.query<{ fsync: string }>('SHOW fsync')).rows[0]?.fsync).toBe('off');
@@ -47,13 +43,9 @@ describe('embedded PGlite durability', () => {
 });
 
 describe('a PGlite cluster shared by the services of one process', () => {
-  const dirs: string[] = [];
+  const folder = foldersPerTest();
   const open: Database[] = [];
-  const sharedFolder = async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pglite-shared-'));
-    dirs.push(dir);
-    return join(dir, 'pglite');
-  };
+  const sharedFolder = async () => join(await folder('pglite-shared-'), 'pglite');
   const openIn = async (dataDir: string, schema: string, durable?: boolean) => {
     const db = await openDatabase({ schema, dataDir, durable });
     open.push(db);
@@ -61,7 +53,6 @@ describe('a PGlite cluster shared by the services of one process', () => {
   };
   afterEach(async () => {
     for (const db of open.splice(0)) await db.close().catch(() => undefined);
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   });
 
   it('when two services open one folder, then each sees only its own schema, even with their calls interleaved', async () => {
