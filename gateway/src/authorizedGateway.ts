@@ -1,5 +1,5 @@
 import type { ApolloGateway } from '@apollo/gateway';
-import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
+import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { Kind, print, type OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { Analysis } from './analysis/index.js';

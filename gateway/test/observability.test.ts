@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, loadConfig, type Gateway } from '../src/index.js';
+import { createGateway, loadConfig } from '../src/index.js';
 import { createGatewayMetrics } from '../src/metrics.js';
 import { forward } from './forward.js';
 import { NOWHERE, spawnService, type ServiceProcess } from './observability.support.js';

@@ -15,7 +15,6 @@ import {
   signIn,
   signUp,
   startWebStack,
-  uniqueEmail,
   type WebStack,
 } from './support.js';
 

@@ -1,6 +1,6 @@
 import { PGlite } from './pgliteEngine.js';
 import { existsSync, fsyncSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { clusterTemplateDir, clusterTemplateTar, copyCluster } from './clusterTemplate.js';
 import { notifyChannel, schemaName, type Database, type Queryable } from './database.js';
