@@ -7,16 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltApp } from '../scripts/build.js';
-import {
-  buildOnce,
-  launchChromium,
-  PASSWORD,
-  recordOperations,
-  signIn,
-  signUp,
-  startWebStack,
-  type WebStack,
-} from './support.js';
+import { buildOnce, launchChromium, PASSWORD, recordOperations, signIn, signUp, startWebStack, type WebStack } from './support.js';
 
 const COFFEE = 'b0ca1b98-2100-4ffc-8f7e-08941e623628';
 
